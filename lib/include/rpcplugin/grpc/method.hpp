@@ -1,0 +1,43 @@
+#pragma once
+
+/**
+ * @file
+ * What the router knows of a method: its kind and its raw handler.
+ */
+
+#include "rpcplugin/asio.hpp"
+#include "rpcplugin/grpc/status.hpp"
+
+#include <functional>
+#include <string_view>
+
+namespace rpcplugin::grpc
+{
+class server_context;
+
+/** The four gRPC call shapes. */
+enum class rpc_kind
+{
+    unary,
+    client_streaming,
+    server_streaming,
+    bidi_streaming,
+};
+
+/** "unary", "client_streaming", "server_streaming" or "bidi_streaming". */
+std::string_view to_string(rpc_kind kind) noexcept;
+
+/**
+ * A handler over raw message bytes. It reads and writes through the context and returns
+ * the call's status; the framework sends it as trailers. A handler that throws ends its
+ * call with UNKNOWN (the exception is logged).
+ */
+using raw_handler = std::function<asio::awaitable<status>(server_context&)>;
+
+/** A registered method. */
+struct method_entry
+{
+    rpc_kind kind = rpc_kind::unary;
+    raw_handler handler;
+};
+} // namespace rpcplugin::grpc

@@ -1,0 +1,127 @@
+#pragma once
+
+/**
+ * @file
+ * A gRPC server: a method table and the coroutines that accept and serve connections.
+ */
+
+#include "rpcplugin/asio.hpp"
+#include "rpcplugin/grpc/method.hpp"
+#include "rpcplugin/grpc/server_options.hpp"
+#include "rpcplugin/grpc/typed.hpp"
+#include "rpcplugin/transport/listener.hpp"
+#include "rpcplugin/transport/socket.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace rpcplugin::grpc
+{
+/**
+ * Routes calls by `:path` to registered handlers and serves connections.
+ *
+ * Register every method before serving. Each connection runs on its own strand; a
+ * connection's calls run on that strand too, so one connection never uses two threads
+ * at once, while several threads may run the io_context to spread connections.
+ *
+ * The server must outlive the coroutines that serve through it.
+ *
+ * @par Thread Safety
+ * Registration: not thread-safe, and not allowed once serving started. Serving: safe to
+ * call `serve` from several coroutines (e.g. one per listener).
+ */
+class server
+{
+public:
+    explicit server(server_options opts = {});
+    ~server();
+
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /** The options (limits, HTTP/2 settings, logger). Change them only before serving. */
+    server_options& options() noexcept { return opts_; }
+    const server_options& options() const noexcept { return opts_; }
+
+    /** Registers a raw handler for `path` ("/package.Service/Method"), replacing any other. */
+    void add_method(std::string path, rpc_kind kind, raw_handler handler);
+
+    /** Registers `F: awaitable<status>(server_context&, const Request&, Response&)`. */
+    template <class Request, class Response, class F>
+    void add_unary(std::string path, F f)
+    {
+        add_method(std::move(path), rpc_kind::unary, unary_handler<Request, Response>(std::move(f)));
+    }
+
+    /** Registers `F: awaitable<status>(server_context&, server_reader<Request>&, Response&)`. */
+    template <class Request, class Response, class F>
+    void add_client_streaming(std::string path, F f)
+    {
+        add_method(std::move(path), rpc_kind::client_streaming,
+                   client_streaming_handler<Request, Response>(std::move(f)));
+    }
+
+    /** Registers `F: awaitable<status>(server_context&, const Request&, server_writer<Response>&)`. */
+    template <class Request, class Response, class F>
+    void add_server_streaming(std::string path, F f)
+    {
+        add_method(std::move(path), rpc_kind::server_streaming,
+                   server_streaming_handler<Request, Response>(std::move(f)));
+    }
+
+    /** Registers `F: awaitable<status>(server_context&, server_stream<Request, Response>&)`. */
+    template <class Request, class Response, class F>
+    void add_bidi_streaming(std::string path, F f)
+    {
+        add_method(std::move(path), rpc_kind::bidi_streaming,
+                   bidi_streaming_handler<Request, Response>(std::move(f)));
+    }
+
+    /** The method registered for `path`, or nullptr. */
+    const method_entry* find(std::string_view path) const noexcept;
+
+    /** True when some method of `service` ("package.Service") is registered. */
+    bool has_service(std::string_view service) const noexcept;
+
+    /**
+     * Accepts connections from `l` and serves each on a new strand until the listener is
+     * closed or this coroutine is cancelled. With `tls`, every connection must complete a
+     * TLS handshake that negotiates ALPN "h2".
+     *
+     * Completes when accepting stops (connections already accepted keep running).
+     * Cancellation: any cancellation type stops accepting.
+     */
+    asio::awaitable<void> serve(transport::listener& l,
+                                std::shared_ptr<asio::ssl::context> tls = nullptr);
+
+    /**
+     * Serves one accepted connection to its end: protocol detection (a clear answer to
+     * HTTP/1.x and to TLS/plaintext mismatches), the TLS handshake when `tls` is given,
+     * then HTTP/2. Runs on the socket's executor, which should be a strand.
+     *
+     * Completes when the connection is closed. Cancellation: terminal cancellation closes
+     * the connection and cancels its calls.
+     */
+    asio::awaitable<void> serve_connection(transport::socket s,
+                                           std::shared_ptr<asio::ssl::context> tls = nullptr);
+
+private:
+    struct string_hash
+    {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept
+        {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    server_options opts_;
+    std::unordered_map<std::string, method_entry, string_hash, std::equal_to<>> methods_;
+    std::unordered_set<std::string, string_hash, std::equal_to<>> services_;
+};
+} // namespace rpcplugin::grpc

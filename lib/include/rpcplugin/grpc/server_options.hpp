@@ -1,0 +1,34 @@
+#pragma once
+
+/**
+ * @file
+ * Settings of a gRPC server.
+ */
+
+#include "rpcplugin/http2/settings.hpp"
+#include "rpcplugin/log.hpp"
+
+#include <chrono>
+#include <cstddef>
+
+namespace rpcplugin::grpc
+{
+/** Server-wide limits and settings. Defaults match gRPC's. */
+struct server_options
+{
+    /** Largest request message accepted, checked on the length prefix before buffering and
+        again after decompression; larger ones end the call with RESOURCE_EXHAUSTED. */
+    std::size_t max_receive_message_size = 4 * 1024 * 1024;
+    /** Largest response message a handler may write; larger ones end the call with
+        RESOURCE_EXHAUSTED. */
+    std::size_t max_send_message_size = 4 * 1024 * 1024;
+    /** Response bytes queued per call before `write` waits for the peer to read. */
+    std::size_t write_high_water = 256 * 1024;
+    /** Deadline for the TLS handshake (then `http2.preface_timeout` for the preface). */
+    std::chrono::milliseconds tls_handshake_timeout{20000};
+    /** HTTP/2 settings and limits of each connection. */
+    http2::settings http2;
+    /** Where the server logs (module "rpcplugin.grpc"). */
+    logger log;
+};
+} // namespace rpcplugin::grpc

@@ -1,0 +1,49 @@
+#pragma once
+
+/**
+ * @file
+ * Error codes of the HTTP/2 layer: libnghttp2's negative error values as
+ * `error_code`s (category "nghttp2"), and the layer's own conditions
+ * (category "rpcplugin.http2").
+ */
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace rpcplugin::http2
+{
+/** The category of libnghttp2's `NGHTTP2_ERR_*` values; `message()` is `nghttp2_strerror`. */
+const boost::system::error_category& nghttp2_category() noexcept;
+
+/** An error_code holding a negative `NGHTTP2_ERR_*` value. */
+inline boost::system::error_code make_nghttp2_error(int lib_error) noexcept
+{
+    return {lib_error, nghttp2_category()};
+}
+
+/** Conditions of the HTTP/2 layer itself. */
+enum class errc
+{
+    /** A callback failed in our code (an exception or allocation failure); the connection ends. */
+    internal = 1,
+    /** The stream was closed (reset, or the connection ended) before the operation finished. */
+    stream_closed,
+    /** The peer sent too many invalid or suspicious frames. */
+    too_many_glitches,
+};
+
+/** The category of `errc`, named "rpcplugin.http2". */
+const boost::system::error_category& http2_category() noexcept;
+
+/** Makes an error_code from an `errc`. */
+inline boost::system::error_code make_error_code(errc e) noexcept
+{
+    return {static_cast<int>(e), http2_category()};
+}
+} // namespace rpcplugin::http2
+
+template <>
+struct boost::system::is_error_code_enum<rpcplugin::http2::errc> : std::true_type
+{
+};

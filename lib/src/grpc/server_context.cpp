@@ -1,0 +1,426 @@
+#include "rpcplugin/grpc/server_context.hpp"
+
+#include "rpcplugin/grpc/error.hpp"
+#include "rpcplugin/grpc/percent_encoding.hpp"
+#include "rpcplugin/grpc/server_options.hpp"
+#include "rpcplugin/grpc/timeout.hpp"
+
+#include <google/protobuf/message_lite.h>
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rpcplugin::grpc
+{
+namespace
+{
+std::string too_large_message(std::string_view what, std::size_t size, std::size_t max)
+{
+    return "grpc: " + std::string(what) + " larger than max (" + std::to_string(size) + " vs. " +
+           std::to_string(max) + ")";
+}
+
+std::span<const unsigned char> bytes(std::string_view s) noexcept
+{
+    return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
+}
+} // namespace
+
+server_context::server_context(http2::server_session& session, std::int32_t stream_id,
+                               const server_options& opts, asio::any_io_executor ex)
+    : session_(&session)
+    , id_(stream_id)
+    , opts_(opts)
+    , ex_(ex)
+    , reader_(opts.max_receive_message_size)
+    , read_ready_(ex)
+    , write_ready_(ex)
+{
+}
+
+server_context::~server_context() = default;
+
+std::optional<status> server_context::accept(http2::request_head& head, bool end_stream,
+                                             std::string peer)
+{
+    path_ = std::move(head.path);
+    authority_ = std::move(head.authority);
+    peer_ = std::move(peer);
+    end_stream_ = end_stream;
+    std::optional<std::chrono::nanoseconds> timeout;
+    for (auto& f : head.fields)
+    {
+        const auto& k = f.name;
+        if (k == "grpc-timeout")
+        {
+            auto t = parse_timeout(f.value);
+            if (!t)
+                return status(status_code::internal, "malformed grpc-timeout: " + f.value);
+            timeout = *t;
+        }
+        else if (k == "grpc-encoding")
+        {
+            auto e = parse_encoding(f.value);
+            if (!e)
+                return status(status_code::unimplemented,
+                              "grpc-encoding " + f.value + " is not supported");
+            request_encoding_ = *e;
+        }
+        else if (k == "grpc-accept-encoding")
+            accept_encoding_ = f.value;
+        else if (!is_reserved_key(k))
+        {
+            auto v = decode_value(k, f.value);
+            if (!v)
+                return status(status_code::internal, "invalid value of metadata key " + k);
+            client_metadata_.push_back({std::move(f.name), std::move(*v)});
+        }
+    }
+    if (timeout)
+        arm_deadline(*timeout);
+    return std::nullopt;
+}
+
+void server_context::arm_deadline(std::chrono::nanoseconds timeout)
+{
+    auto now = std::chrono::steady_clock::now();
+    auto max_left = std::chrono::steady_clock::time_point::max() - now;
+    deadline_ = timeout >= max_left ? std::chrono::steady_clock::time_point::max()
+                                    : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+    deadline_timer_.emplace(ex_, *deadline_);
+    deadline_timer_->async_wait(
+        [weak = weak_from_this()](boost::system::error_code ec)
+        {
+            auto self = weak.lock();
+            if (ec || !self || self->finished())
+                return;
+            self->finish(status(status_code::deadline_exceeded, "deadline exceeded"));
+            self->cancel_call();
+        });
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+void server_context::on_data(std::span<const unsigned char> data)
+{
+    if (finished_ || closed_)
+    {
+        session_->consume(id_, data.size());
+        return;
+    }
+    held_bytes_ += data.size();
+    if (auto ec = reader_.feed(data))
+    {
+        session_->consume(id_, std::exchange(held_bytes_, 0));
+        if (ec == errc::message_too_large)
+            finish(status(status_code::resource_exhausted,
+                          too_large_message("received message", reader_.last_declared_length(),
+                                            reader_.max_message_size())));
+        else
+            finish(status(status_code::internal, "grpc: invalid message framing: " + ec.message()));
+        return;
+    }
+    if (reader_.has_message())
+        read_ready_.notify();
+    else
+        release_flow_control();
+}
+
+void server_context::release_flow_control()
+{
+    // Bytes of complete messages the handler has not taken stay unacknowledged: that is the
+    // per-call backpressure. Partial-message bytes are acknowledged so a message larger
+    // than the window can complete.
+    if (reader_.queued() == 0 && held_bytes_ > 0 && session_)
+        session_->consume(id_, std::exchange(held_bytes_, 0));
+}
+
+void server_context::on_end_stream()
+{
+    end_stream_ = true;
+    if (!reader_.idle() && !finished_)
+        finish(status(status_code::internal, "grpc: request stream ended inside a message"));
+    read_ready_.notify();
+}
+
+asio::awaitable<bool> server_context::read(std::string& payload)
+{
+    for (;;)
+    {
+        if (finished_ || closed_)
+            co_return false;
+        if (reader_.has_message())
+        {
+            frame f = reader_.pop();
+            release_flow_control();
+            last_compressed_ = f.compressed;
+            if (!f.compressed)
+            {
+                payload = std::move(f.payload);
+                co_return true;
+            }
+            if (request_encoding_ == encoding::identity)
+            {
+                finish(status(status_code::internal,
+                              "grpc: compressed message without grpc-encoding"));
+                co_return false;
+            }
+            auto plain = decompress(request_encoding_, bytes(f.payload),
+                                    opts_.max_receive_message_size);
+            if (!plain)
+            {
+                if (plain.error() == errc::decompressed_too_large)
+                    finish(status(status_code::resource_exhausted,
+                                  "grpc: decompressed message larger than max (" +
+                                      std::to_string(opts_.max_receive_message_size) + ")"));
+                else
+                    finish(status(status_code::internal,
+                                  "grpc: failed to decompress message: " + plain.error().message()));
+                co_return false;
+            }
+            payload = std::move(*plain);
+            co_return true;
+        }
+        if (end_stream_)
+            co_return false;
+        auto [ec] = co_await read_ready_.async_wait(use_tuple);
+        if (ec)
+            co_return false;
+    }
+}
+
+// --- writing -------------------------------------------------------------------------------
+
+asio::awaitable<bool> server_context::write(std::string_view payload, write_options opts)
+{
+    if (finished_ || closed_)
+        co_return false;
+    if (payload.size() > opts_.max_send_message_size)
+    {
+        finish(status(status_code::resource_exhausted,
+                      too_large_message("sent message", payload.size(), opts_.max_send_message_size)));
+        co_return false;
+    }
+    if (response_encoding_ != encoding::identity && opts.compress)
+    {
+        auto z = compress(response_encoding_, bytes(payload));
+        if (!z)
+        {
+            finish(status(status_code::internal, "grpc: failed to compress message"));
+            co_return false;
+        }
+        co_return co_await enqueue(encode_frame(true, *z));
+    }
+    co_return co_await enqueue(encode_frame(false, payload));
+}
+
+asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite& message,
+                                            write_options opts)
+{
+    if (finished_ || closed_)
+        co_return false;
+    std::size_t size = message.ByteSizeLong();
+    if (size > opts_.max_send_message_size)
+    {
+        finish(status(status_code::resource_exhausted,
+                      too_large_message("sent message", size, opts_.max_send_message_size)));
+        co_return false;
+    }
+    if (response_encoding_ != encoding::identity && opts.compress)
+        co_return co_await write(message.SerializeAsString(), opts);
+    std::string framed(prefix_size + size, '\0');
+    encode_prefix(reinterpret_cast<unsigned char*>(framed.data()), false,
+                  static_cast<std::uint32_t>(size));
+    message.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(framed.data()) +
+                                            prefix_size);
+    co_return co_await enqueue(std::move(framed));
+}
+
+asio::awaitable<bool> server_context::enqueue(std::string framed)
+{
+    out_bytes_ += framed.size();
+    out_.push_back(std::move(framed));
+    if (!headers_sent_)
+        send_headers(true);
+    else
+        session_->resume(id_);
+    while (out_bytes_ > opts_.write_high_water && !finished_ && !closed_)
+    {
+        auto [ec] = co_await write_ready_.async_wait(use_tuple);
+        if (ec)
+            co_return false;
+    }
+    co_return !closed_ && !cancelled_;
+}
+
+std::size_t server_context::read_body(std::span<unsigned char> dst, bool& eof)
+{
+    std::size_t n = 0;
+    while (n < dst.size() && !out_.empty())
+    {
+        auto& front = out_.front();
+        std::size_t take = std::min(dst.size() - n, front.size() - out_offset_);
+        std::memcpy(dst.data() + n, front.data() + out_offset_, take);
+        n += take;
+        out_offset_ += take;
+        if (out_offset_ == front.size())
+        {
+            out_.pop_front();
+            out_offset_ = 0;
+        }
+    }
+    out_bytes_ -= n;
+    if (out_bytes_ <= opts_.write_high_water)
+        write_ready_.notify();
+    eof = out_.empty() && finished_;
+    return n;
+}
+
+std::vector<http2::header> server_context::take_trailers()
+{
+    return std::move(trailers_);
+}
+
+// --- metadata and status -----------------------------------------------------------------
+
+bool server_context::add_initial_metadata(std::string key, std::string value)
+{
+    if (headers_sent_)
+        return false;
+    initial_metadata_.push_back({std::move(key), std::move(value)});
+    return true;
+}
+
+void server_context::add_trailing_metadata(std::string key, std::string value)
+{
+    trailing_metadata_.push_back({std::move(key), std::move(value)});
+}
+
+bool server_context::set_compression(encoding e)
+{
+    if (headers_sent_)
+        return false;
+    if (e != encoding::identity && !accepts(accept_encoding_, e))
+        return false;
+    response_encoding_ = e;
+    return true;
+}
+
+void server_context::send_initial_metadata()
+{
+    if (!headers_sent_ && !finished_ && !closed_)
+        send_headers(true);
+}
+
+std::vector<http2::header> server_context::response_headers() const
+{
+    std::vector<http2::header> h;
+    h.reserve(4 + initial_metadata_.size());
+    h.push_back({":status", "200"});
+    h.push_back({"content-type", "application/grpc"});
+    if (response_encoding_ != encoding::identity)
+        h.push_back({"grpc-encoding", std::string(to_string(response_encoding_))});
+    h.push_back({"grpc-accept-encoding", accept_encoding_header()});
+    for (const auto& m : initial_metadata_)
+        h.push_back({m.key, encode_value(m.key, m.value)});
+    return h;
+}
+
+std::vector<http2::header> server_context::status_fields(const status& s) const
+{
+    std::vector<http2::header> t;
+    t.reserve(2 + trailing_metadata_.size());
+    t.push_back({"grpc-status", std::to_string(static_cast<int>(s.code()))});
+    if (!s.message().empty())
+        t.push_back({"grpc-message", percent_encode(s.message())});
+    for (const auto& m : trailing_metadata_)
+        t.push_back({m.key, encode_value(m.key, m.value)});
+    return t;
+}
+
+void server_context::send_headers(bool with_body)
+{
+    headers_sent_ = true;
+    auto h = response_headers();
+    session_->respond(id_, h, with_body);
+}
+
+void server_context::finish(const status& s)
+{
+    if (finished_ || closed_)
+        return;
+    finished_ = true;
+    if (deadline_timer_)
+        deadline_timer_->cancel();
+    if (!headers_sent_ && initial_metadata_.empty())
+    {
+        // Trailers-Only: one HEADERS frame with END_STREAM.
+        headers_sent_ = true;
+        auto h = response_headers();
+        auto t = status_fields(s);
+        h.insert(h.end(), std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()));
+        session_->respond(id_, h, false);
+    }
+    else
+    {
+        trailers_ = status_fields(s);
+        if (!headers_sent_)
+            send_headers(true);
+        else
+            session_->resume(id_);
+    }
+    read_ready_.notify();
+    write_ready_.notify();
+}
+
+void server_context::on_handler_exception(std::exception_ptr e)
+{
+    std::string what = "unknown exception";
+    try
+    {
+        std::rethrow_exception(e);
+    }
+    catch (const std::exception& ex)
+    {
+        what = ex.what();
+    }
+    catch (...)
+    {
+    }
+    if (cancelled_ || closed_)
+    {
+        opts_.log.log(log_level::debug, "rpcplugin.grpc", "handler ended after cancellation",
+                      {{"method", path_}, {"error", what}});
+        return;
+    }
+    opts_.log.log(log_level::error, "rpcplugin.grpc", "handler threw an exception",
+                  {{"method", path_}, {"error", what}});
+    finish(status(status_code::unknown, "unexpected error in handler"));
+}
+
+// --- ending --------------------------------------------------------------------------------
+
+void server_context::on_close(std::uint32_t error_code)
+{
+    closed_ = true;
+    bool was_finished = finished_;
+    if (deadline_timer_)
+        deadline_timer_->cancel();
+    out_.clear();
+    out_bytes_ = 0;
+    if (!was_finished || error_code != NGHTTP2_NO_ERROR)
+        cancel_call();
+    session_ = nullptr;
+    read_ready_.notify();
+    write_ready_.notify();
+}
+
+void server_context::cancel_call()
+{
+    if (cancelled_)
+        return;
+    cancelled_ = true;
+    cancel_.emit(asio::cancellation_type::terminal);
+}
+} // namespace rpcplugin::grpc

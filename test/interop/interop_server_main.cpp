@@ -1,0 +1,123 @@
+// rpcplugin-interop-server: grpc.testing.TestService on rpcplugin, for interop clients.
+//
+//   rpcplugin-interop-server --listen unix:/path | HOST:PORT
+//                            [--tls --cert FILE --key FILE [--client-ca FILE]]
+//
+// Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT stop it.
+#include "test_service.hpp"
+
+#include "rpcplugin/grpc/server.hpp"
+#include "rpcplugin/tls/context.hpp"
+#include "rpcplugin/transport/listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace
+{
+namespace asio = boost::asio;
+
+std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("cannot read " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+int usage()
+{
+    std::cerr << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT "
+                 "[--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL]\n";
+    return 2;
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string listen, cert, key, client_ca;
+    bool use_tls = false;
+    rpcplugin::log_level level = rpcplugin::log_level::info;
+    for (int i = 1; i < argc; ++i)
+    {
+        std::string_view a = argv[i];
+        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--listen")
+            listen = value();
+        else if (a == "--tls")
+            use_tls = true;
+        else if (a == "--cert")
+            cert = value();
+        else if (a == "--key")
+            key = value();
+        else if (a == "--client-ca")
+            client_ca = value();
+        else if (a == "--log-level")
+            level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
+        else
+            return usage();
+    }
+    if (listen.empty() || (use_tls && (cert.empty() || key.empty())))
+        return usage();
+
+    try
+    {
+        asio::io_context io(1);
+        rpcplugin::grpc::server srv;
+        srv.options().log.set_level(level);
+        rpcplugin::interop::add_test_service(srv);
+
+        std::shared_ptr<asio::ssl::context> tls;
+        if (use_tls)
+        {
+            rpcplugin::tls::server_config cfg;
+            cfg.certificate_chain_pem = read_file(cert);
+            cfg.private_key_pem = read_file(key);
+            if (!client_ca.empty())
+                cfg.client_roots_pem = read_file(client_ca);
+            auto ctx = rpcplugin::tls::make_server_context(cfg);
+            if (!ctx)
+            {
+                std::cerr << "error: TLS setup failed: " << ctx.error().message() << "\n";
+                return 1;
+            }
+            tls = *ctx;
+        }
+
+        auto ep = rpcplugin::transport::parse_endpoint(listen);
+        if (!ep)
+        {
+            std::cerr << "error: bad --listen " << listen << ": " << ep.error().message() << "\n";
+            return 1;
+        }
+        auto l = rpcplugin::transport::listener::bind(io.get_executor(), *ep);
+        if (!l)
+        {
+            std::cerr << "error: cannot listen on " << listen << ": " << l.error().message() << "\n";
+            return 1;
+        }
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](boost::system::error_code, int) { l->close(); io.stop(); });
+        asio::co_spawn(io, srv.serve(*l, tls), asio::detached);
+        std::cout << "READY " << l->local_endpoint().to_string() << std::endl;
+        io.run();
+        return 0;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}
