@@ -2,6 +2,7 @@
 //
 //   rpcplugin-interop-server --listen unix:/path | HOST:PORT
 //                            [--tls --cert FILE --key FILE [--client-ca FILE]]
+//                            [--preface-timeout-ms N] [--log-level debug]
 //
 // Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT stop it.
 #include "test_service.hpp"
@@ -40,7 +41,8 @@ std::string read_file(const std::string& path)
 int usage()
 {
     std::cerr << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT "
-                 "[--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL]\n";
+                 "[--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] "
+                 "[--preface-timeout-ms N]\n";
     return 2;
 }
 } // namespace
@@ -49,6 +51,7 @@ int main(int argc, char** argv)
 {
     std::string listen, cert, key, client_ca;
     bool use_tls = false;
+    int preface_ms = 0;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     for (int i = 1; i < argc; ++i)
     {
@@ -64,6 +67,8 @@ int main(int argc, char** argv)
             key = value();
         else if (a == "--client-ca")
             client_ca = value();
+        else if (a == "--preface-timeout-ms")
+            preface_ms = std::stoi(value());
         else if (a == "--log-level")
             level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
         else
@@ -77,6 +82,8 @@ int main(int argc, char** argv)
         asio::io_context io(1);
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
+        if (preface_ms > 0)
+            srv.options().http2.preface_timeout = std::chrono::milliseconds(preface_ms);
         rpcplugin::interop::add_test_service(srv);
 
         std::shared_ptr<asio::ssl::context> tls;

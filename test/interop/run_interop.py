@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Runs an interop client against rpcplugin-interop-server over one transport.
 
-    run_interop.py --server BIN --client python|go [--go-client BIN]
+    run_interop.py --server BIN [--server-kind rpcplugin|go|cpp]
+                   --client python|go|cpp [--client-bin BIN]
                    --transport unix|tcp|tls|mtls [--cases a,b] [--repeat N]
 
-Starts the server on a fresh Unix socket or a free loopback port (with throwaway
-certificates made by openssl for TLS), waits for its READY line, runs the client,
-stops the server, and exits with the client's status. The client prints the
+Starts the server (ours, the grpc-go one or the gRPC C++ one) on a fresh Unix socket or
+a free loopback port (with throwaway certificates made by openssl for TLS), waits for
+its READY line, runs the client (python3-grpcio, grpc-go or ours), stops the server,
+and exits with the client's status. The client prints the
 PASS/FAIL lines and an "N passed, N failed" summary.
 """
 import argparse
@@ -36,8 +38,9 @@ def make_certs(d):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", required=True)
-    ap.add_argument("--client", choices=["python", "go"], required=True)
-    ap.add_argument("--go-client")
+    ap.add_argument("--server-kind", choices=["rpcplugin", "go", "cpp"], default="rpcplugin")
+    ap.add_argument("--client", choices=["python", "go", "cpp"], required=True)
+    ap.add_argument("--client-bin", "--go-client", dest="client_bin")
     ap.add_argument("--transport", choices=["unix", "tcp", "tls", "mtls"], required=True)
     ap.add_argument("--cases")
     ap.add_argument("--repeat", type=int, default=1)
@@ -45,17 +48,21 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="rpcplugin-interop-") as d:
         listen = "unix:" + os.path.join(d, "s.sock") if args.transport == "unix" else "127.0.0.1:0"
-        server_cmd = [args.server, "--listen", listen]
+        dash = "-" if args.server_kind == "go" else "--"
+        server_cmd = [args.server, dash + "listen", listen]
         tls = args.transport in ("tls", "mtls")
         if tls:
             make_certs(d)
-            server_cmd += ["--tls", "--cert", os.path.join(d, "server.pem"),
-                           "--key", os.path.join(d, "server.key")]
+            server_cmd += [dash + "tls", dash + "cert", os.path.join(d, "server.pem"),
+                           dash + "key", os.path.join(d, "server.key")]
             if args.transport == "mtls":
-                server_cmd += ["--client-ca", os.path.join(d, "ca.pem")]
+                server_cmd += [dash + ("client_ca" if args.server_kind == "go" else "client-ca"),
+                               os.path.join(d, "ca.pem")]
         server = subprocess.Popen(server_cmd, stdout=subprocess.PIPE, text=True)
         try:
             line = server.stdout.readline().strip()
+            while line.startswith("PORT "):
+                line = server.stdout.readline().strip()
             if not line.startswith("READY "):
                 print("server did not start: %r" % line)
                 print("0 passed, 1 failed")
@@ -71,8 +78,17 @@ def main():
                             "--client-key", os.path.join(d, "client.key")]
                 if args.cases:
                     cmd += ["--cases", args.cases]
+            elif args.client == "cpp":
+                cmd = [args.client_bin, "--target", target]
+                if tls:
+                    cmd += ["--tls", "--ca", os.path.join(d, "ca.pem"), "--server-name", "localhost"]
+                if args.transport == "mtls":
+                    cmd += ["--client-cert", os.path.join(d, "client.pem"),
+                            "--client-key", os.path.join(d, "client.key")]
+                if args.cases:
+                    cmd += ["--cases", args.cases]
             else:
-                cmd = [args.go_client, "-target", target]
+                cmd = [args.client_bin, "-target", target]
                 if tls:
                     cmd += ["-tls", "-ca", os.path.join(d, "ca.pem"), "-server_name", "localhost"]
                 if args.transport == "mtls":

@@ -1,6 +1,6 @@
 """Shared helpers of the protocol tests: start rpcplugin-interop-server, talk raw HTTP/2.
 
-Server(binary, listen, *extra) starts the server on a fresh Unix socket or a free loopback
+Server(binary, listen, extra_args) starts the server on a fresh Unix socket or a free loopback
 port, waits for its READY line, and stops it on exit. H2 is a raw HTTP/2 client on
 python3-h2 with every header check switched off, so that malformed requests reach the
 server as written. Suite runs named cases, prints PASS/FAIL lines and the summary, and
@@ -9,6 +9,7 @@ Everything is bounded in time: no call here waits longer than its timeout.
 """
 import argparse
 import os
+import selectors
 import shutil
 import socket
 import ssl
@@ -39,6 +40,7 @@ class Server:
     """rpcplugin-interop-server on `listen` ("unix" = a fresh socket, "tcp" = a free port)."""
 
     def __init__(self, binary, listen="tcp", extra=(), startup_timeout=10.0):
+        self.final_log = ""
         self.dir = tempfile.mkdtemp(prefix="rpcplugin-proto-")
         arg = "unix:" + os.path.join(self.dir, "s.sock") if listen == "unix" else "127.0.0.1:0"
         self.log = open(os.path.join(self.dir, "server.log"), "w+")
@@ -46,9 +48,10 @@ class Server:
                                      stderr=self.log, text=True)
         line = self._readline(startup_timeout)
         if not line.startswith("READY "):
+            err = self.stderr()[-500:]
             self.stop()
             raise RuntimeError("server did not start (exit %s): %r %s"
-                               % (self.proc.returncode, line, self.stderr()[-500:]))
+                               % (self.proc.returncode, line, err))
         ep = line.split(" ", 1)[1].strip()
         if ep.startswith("unix:"):
             self.address, self.family = ep[5:], socket.AF_UNIX
@@ -58,7 +61,6 @@ class Server:
         self.endpoint = ep
 
     def _readline(self, timeout):
-        import selectors
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         ready = sel.select(timeout)
@@ -73,6 +75,8 @@ class Server:
         return self.proc.poll() is None
 
     def stderr(self):
+        if self.log.closed:
+            return self.final_log
         self.log.flush()
         self.log.seek(0)
         return self.log.read()
@@ -84,6 +88,7 @@ class Server:
         return s
 
     def stop(self):
+        """SIGTERM (SIGKILL after 5 s); returns the exit status. Idempotent."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -91,8 +96,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.log.closed:
+            self.final_log = self.stderr()
+            self.log.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode
 
     def __enter__(self):
         return self
@@ -347,9 +355,34 @@ class Suite:
         assert self.server.alive(), "server died (exit %s)" % self.server.proc.returncode
         unary_call(self.server, tls_context=self.tls_context)
 
+    def stop_server(self):
+        """Stops the server; its exit status must be 0 (SIGTERM is a clean stop, and a
+        sanitizer build reports leaks and errors through the exit status)."""
+        srv, self.server = self.server, None
+        if srv is None:
+            return
+
+        def clean_exit():
+            code = srv.stop()
+            assert code == 0, "exit status %s; log tail:\n%s" % (code, srv.stderr()[-3000:])
+        self.case("server_clean_exit", clean_exit, abusive=False)
+
     def finish(self):
+        self.stop_server()
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
         return 1 if self.failed else 0
+
+
+def run_main(main):
+    """sys.exit(main()), but a setup error (server does not start...) is a FAIL line too."""
+    try:
+        rc = main()
+    except Exception as e:  # noqa: BLE001
+        name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        print("FAIL %s: %s" % (name, e), flush=True)
+        print("0 passed, 1 failed", flush=True)
+        rc = 1
+    sys.exit(rc)
 
 
 def make_cert(directory):

@@ -8,9 +8,8 @@ socket: malformed requests are reset with PROTOCOL_ERROR by nghttp2's HTTP messa
 checks, limits give RESOURCE_EXHAUSTED, unknown methods and encodings UNIMPLEMENTED.
 After each case the server must be alive and answer a UnaryCall on a new connection.
 """
-import sys
 
-from protolib import (H2, UNARY, Server, Suite, grpc_frame, grpc_headers, parse_args,
+from protolib import (H2, Server, Suite, grpc_frame, grpc_headers, parse_args, run_main,
                       simple_request)
 
 NO_ERROR, PROTOCOL_ERROR = 0, 1
@@ -101,4 +100,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -181,14 +181,15 @@ private:
 
 // HTTP/2 on an established stream.
 asio::awaitable<void> serve_h2(server& srv, transport::stream& stream,
-                               std::span<const unsigned char> initial)
+                               std::span<const unsigned char> initial,
+                               std::chrono::steady_clock::time_point deadline)
 {
     const auto& opts = srv.options();
     auto ex = co_await asio::this_coro::executor;
     std::string peer = stream.remote_address();
     dispatcher d(srv, ex, peer);
     http2::server_session h2(ex, opts.http2, d);
-    auto ec = co_await http2::serve(stream, h2, opts.http2, initial);
+    auto ec = co_await http2::serve(stream, h2, opts.http2, initial, deadline);
     if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted &&
         ec != asio::error::connection_reset && ec != asio::ssl::error::stream_truncated)
         opts.log.log(log_level::debug, log_module, "connection ended",
@@ -276,7 +277,8 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
     const auto& opts = srv.options();
     beast::flat_buffer buf;
     asio::steady_timer deadline(sock.get_executor());
-    deadline.expires_after(tls ? opts.tls_handshake_timeout : opts.http2.preface_timeout);
+    // One deadline covers the TLS handshake, the preface and the first SETTINGS frame.
+    deadline.expires_after(opts.http2.preface_timeout);
     const std::string peer = remote_address(sock);
 
     auto guess = co_await detect(sock, buf, deadline);
@@ -301,12 +303,11 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
                                   beast::http::status::http_version_not_supported);
             co_return;
         }
-        deadline.cancel();
         std::vector<unsigned char> initial(
             static_cast<const unsigned char*>(buf.cdata().data()),
             static_cast<const unsigned char*>(buf.cdata().data()) + buf.size());
         transport::stream s{transport::socket(std::move(sock))};
-        co_await serve_h2(srv, s, initial);
+        co_await serve_h2(srv, s, initial, deadline.expiry());
         co_return;
     }
 
@@ -334,7 +335,6 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
                 {{"peer", peer}, {"error", ec.message()}});
         co_return;
     }
-    deadline.cancel();
     if (tls::negotiated_alpn(ts.native_handle()) != "h2")
     {
         log.log(log_level::warn, log_module, "TLS client did not negotiate ALPN h2",
@@ -342,7 +342,7 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
         co_return;
     }
     transport::stream s{std::move(ts)};
-    co_await serve_h2(srv, s, {});
+    co_await serve_h2(srv, s, {}, deadline.expiry());
 }
 } // namespace
 

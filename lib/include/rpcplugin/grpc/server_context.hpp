@@ -12,6 +12,7 @@
 #include "rpcplugin/grpc/metadata.hpp"
 #include "rpcplugin/grpc/method.hpp"
 #include "rpcplugin/grpc/status.hpp"
+#include "rpcplugin/grpc/write_options.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -33,13 +34,6 @@ class MessageLite;
 namespace rpcplugin::grpc
 {
 struct server_options;
-
-/** Options of one message write. */
-struct write_options
-{
-    /** Compress this message when the call has a response encoding (`set_compression`). */
-    bool compress = true;
-};
 
 /**
  * One server call: request metadata, message reading and writing, response metadata,

@@ -24,8 +24,6 @@ struct server_options
     std::size_t max_send_message_size = 4 * 1024 * 1024;
     /** Response bytes queued per call before `write` waits for the peer to read. */
     std::size_t write_high_water = 256 * 1024;
-    /** Deadline for the TLS handshake (then `http2.preface_timeout` for the preface). */
-    std::chrono::milliseconds tls_handshake_timeout{20000};
     /** HTTP/2 settings and limits of each connection. */
     http2::settings http2;
     /** Where the server logs (module "rpcplugin.grpc"). */

@@ -6,6 +6,7 @@
  */
 
 #include "rpcplugin/asio.hpp"
+#include "rpcplugin/http2/client_session.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 #include "rpcplugin/http2/settings.hpp"
 #include "rpcplugin/transport/error.hpp"
@@ -18,6 +19,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,14 +40,13 @@ struct serve_state
     }
 };
 
-template <class AsyncStream>
-asio::awaitable<void> read_loop(AsyncStream& stream, server_session& h2, const settings& cfg,
-                                serve_state& st)
+template <class AsyncStream, class Session>
+asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings& cfg,
+                                serve_state& st, std::chrono::steady_clock::time_point deadline)
 {
     using namespace asio::experimental::awaitable_operators;
     std::vector<unsigned char> buf(cfg.read_buffer);
-    asio::steady_timer preface_timer(co_await asio::this_coro::executor);
-    preface_timer.expires_after(cfg.preface_timeout);
+    asio::steady_timer preface_timer(co_await asio::this_coro::executor, deadline);
     while (!st.reader_done && h2.want_read())
     {
         boost::system::error_code ec;
@@ -56,6 +58,7 @@ asio::awaitable<void> read_loop(AsyncStream& stream, server_session& h2, const s
             if (r.index() == 1)
             {
                 st.set_error(transport::errc::handshake_timeout);
+                h2.terminate(NGHTTP2_SETTINGS_TIMEOUT); // GOAWAY, flushed by the writer
                 break;
             }
             std::tie(ec, n) = std::get<0>(r);
@@ -75,12 +78,12 @@ asio::awaitable<void> read_loop(AsyncStream& stream, server_session& h2, const s
     }
     st.reader_done = true;
     // Nothing more will arrive: the handlers of open streams are cancelled now.
-    h2.close_all_streams(NGHTTP2_CANCEL);
+    h2.close_all_streams(connection_lost);
     h2.notify_write();
 }
 
-template <class AsyncStream>
-asio::awaitable<void> write_loop(AsyncStream& stream, server_session& h2, const settings& cfg,
+template <class AsyncStream, class Session>
+asio::awaitable<void> write_loop(AsyncStream& stream, Session& h2, const settings& cfg,
                                  serve_state& st)
 {
     std::vector<unsigned char> out;
@@ -118,21 +121,28 @@ asio::awaitable<void> write_loop(AsyncStream& stream, server_session& h2, const 
 } // namespace detail
 
 /**
- * Serves one HTTP/2 connection until both sides are done: the peer closed or failed, the
+ * Drives one HTTP/2 connection (a `server_session` or a `client_session`) until both sides
+ * are done: the peer closed or failed, the
  * session finished after a GOAWAY, or a protocol error ended it (after sending its GOAWAY).
  *
  * `initial` holds bytes already read from the stream (for example by protocol detection).
- * The stream must have `close()`; it is closed on return.
+ * The peer's first SETTINGS frame must arrive before `preface_deadline` (default: now plus
+ * `cfg.preface_timeout`); otherwise the session ends with GOAWAY(SETTINGS_TIMEOUT) and
+ * `transport::errc::handshake_timeout`. The stream must have `close()`; it is closed on
+ * return.
  *
  * Completes with the first error (EOF and a clean close are `asio::error::eof` or success).
  * Cancellation: terminal cancellation of the awaiting coroutine ends both loops; the
  * handlers of open streams are cancelled.
  */
-template <class AsyncStream>
-asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, server_session& h2,
+template <class AsyncStream, class Session>
+asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h2,
                                                  const settings& cfg,
-                                                 std::span<const unsigned char> initial = {})
+                                                 std::span<const unsigned char> initial = {},
+                                                 std::optional<std::chrono::steady_clock::time_point>
+                                                     preface_deadline = std::nullopt)
 {
+    auto deadline = preface_deadline.value_or(std::chrono::steady_clock::now() + cfg.preface_timeout);
     using namespace asio::experimental::awaitable_operators;
     detail::serve_state st;
     if (!initial.empty())
@@ -141,13 +151,14 @@ asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, server_ses
         {
             st.set_error(ec);
             st.reader_done = true;
-            h2.close_all_streams(NGHTTP2_CANCEL);
+            h2.close_all_streams(connection_lost);
         }
     }
     if (st.reader_done)
         co_await detail::write_loop(stream, h2, cfg, st);
     else
-        co_await (detail::read_loop(stream, h2, cfg, st) && detail::write_loop(stream, h2, cfg, st));
+        co_await (detail::read_loop(stream, h2, cfg, st, deadline) &&
+                  detail::write_loop(stream, h2, cfg, st));
     co_return st.error;
 }
 } // namespace rpcplugin::http2

@@ -11,6 +11,10 @@
 
 namespace rpcplugin::http2
 {
+/** The code observers see in `on_close` when the whole connection ended (EOF, I/O or
+    protocol error) rather than the stream; it is not an HTTP/2 error code. */
+inline constexpr std::uint32_t connection_lost = 0xffffffffu;
+
 /** HTTP/2 settings and protection limits of one connection. Defaults match gRPC's or are stricter. */
 struct settings
 {
@@ -28,7 +32,8 @@ struct settings
     std::uint64_t reset_burst = 1000;
     /** RST_STREAM rate limit: tokens per second. */
     std::uint64_t reset_rate = 33;
-    /** Deadline for the client preface and first SETTINGS frame (after TLS). */
+    /** Deadline from accept for the TLS handshake (if any), the client preface and the
+        first SETTINGS frame. */
     std::chrono::milliseconds preface_timeout{20000};
     /** Bytes gathered into one socket write. */
     std::size_t write_batch = 64 * 1024;

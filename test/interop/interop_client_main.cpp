@@ -1,0 +1,523 @@
+// rpcplugin-interop-client: gRPC's interop test cases on rpcplugin's client channel.
+//
+//   rpcplugin-interop-client --target unix:PATH|HOST:PORT [--tls --ca FILE
+//       [--server-name NAME] [--client-cert FILE --client-key FILE]] [--cases a,b,c]
+//
+// Prints "PASS name" / "FAIL name: reason" per case and "N passed, N failed".
+#include "rpcplugin/grpc/channel.hpp"
+
+#include "grpc/testing/empty.pb.h"
+#include "grpc/testing/messages.pb.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace
+{
+namespace asio = boost::asio;
+namespace pb = ::grpc::testing;
+using rpcplugin::grpc::call_options;
+using rpcplugin::grpc::channel;
+using rpcplugin::grpc::status;
+using rpcplugin::grpc::status_code;
+using namespace std::chrono_literals;
+
+struct failure : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+void expect(bool cond, const std::string& what)
+{
+    if (!cond)
+        throw failure(what);
+}
+
+void expect_ok(const status& s, const std::string& what)
+{
+    if (!s.ok())
+    {
+        std::ostringstream os;
+        os << what << ": " << s;
+        throw failure(os.str());
+    }
+}
+
+void expect_code(const status& s, status_code c, const std::string& what)
+{
+    if (s.code() != c)
+    {
+        std::ostringstream os;
+        os << what << ": expected " << rpcplugin::grpc::to_string(c) << ", got " << s;
+        throw failure(os.str());
+    }
+}
+
+std::string path(std::string_view m)
+{
+    return "/grpc.testing.TestService/" + std::string(m);
+}
+
+call_options opts(std::chrono::nanoseconds timeout = 10s)
+{
+    call_options o;
+    o.timeout = timeout;
+    return o;
+}
+
+pb::StreamingOutputCallRequest stream_request(std::initializer_list<int> sizes, int payload = 0)
+{
+    pb::StreamingOutputCallRequest r;
+    for (int s : sizes)
+        r.add_response_parameters()->set_size(s);
+    if (payload > 0)
+        r.mutable_payload()->mutable_body()->assign(static_cast<std::size_t>(payload), '\0');
+    return r;
+}
+
+using case_fn = std::function<asio::awaitable<void>(channel&)>;
+
+asio::awaitable<void> large_unary(channel& ch)
+{
+    pb::SimpleRequest req;
+    req.set_response_size(314159);
+    req.mutable_payload()->mutable_body()->assign(271828, '\0');
+    pb::SimpleResponse resp;
+    status s = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+    expect_ok(s, "UnaryCall");
+    expect(resp.payload().body().size() == 314159, "response payload size");
+}
+
+std::map<std::string, case_fn> cases()
+{
+    std::map<std::string, case_fn> m;
+    m["empty_unary"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        pb::Empty req, resp;
+        {
+            status st_ = co_await ch.unary(path("EmptyCall"), req, resp, opts());
+            expect_ok(st_, "EmptyCall");
+        }
+    };
+    m["large_unary"] = large_unary;
+    m["client_compressed_unary"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        pb::SimpleRequest req;
+        req.set_response_size(314159);
+        req.mutable_payload()->mutable_body()->assign(271828, '\0');
+        req.mutable_expect_compressed()->set_value(true);
+        pb::SimpleResponse resp;
+        // Probe: an uncompressed request that claims to be compressed must be refused.
+        {
+            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+            expect_code(st_, status_code::invalid_argument, "uncompressed probe");
+        }
+        auto o = opts();
+        o.compression = rpcplugin::grpc::encoding::gzip;
+        {
+            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, o);
+            expect_ok(st_, "compressed call");
+        }
+        req.mutable_expect_compressed()->set_value(false);
+        {
+            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+            expect_ok(st_, "uncompressed call");
+        }
+    };
+    m["server_compressed_unary"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        for (bool compressed : {true, false})
+        {
+            pb::SimpleRequest req;
+            req.set_response_size(314159);
+            req.mutable_payload()->mutable_body()->assign(271828, '\0');
+            req.mutable_response_compressed()->set_value(compressed);
+            auto call = ch.start_call(path("UnaryCall"), opts());
+            co_await call->write(req);
+            call->writes_done();
+            pb::SimpleResponse resp;
+            bool got = co_await call->read(resp);
+            {
+                status st_ = co_await call->finish();
+                expect_ok(st_, "UnaryCall");
+            }
+            expect(got && resp.payload().body().size() == 314159, "response payload");
+            expect(call->last_message_compressed() == compressed, "compressed flag");
+        }
+    };
+    m["client_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("StreamingInputCall"), opts());
+        for (int n : {27182, 8, 1828, 45904})
+        {
+            pb::StreamingInputCallRequest r;
+            r.mutable_payload()->mutable_body()->assign(static_cast<std::size_t>(n), '\0');
+            co_await call->write(r);
+        }
+        call->writes_done();
+        pb::StreamingInputCallResponse resp;
+        bool got = co_await call->read(resp);
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "StreamingInputCall");
+        }
+        expect(got && resp.aggregated_payload_size() == 74922, "aggregated size");
+    };
+    m["client_compressed_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto o = opts();
+        o.compression = rpcplugin::grpc::encoding::gzip;
+        auto call = ch.start_call(path("StreamingInputCall"), o);
+        pb::StreamingInputCallRequest r;
+        r.mutable_expect_compressed()->set_value(true);
+        r.mutable_payload()->mutable_body()->assign(27182, '\0');
+        co_await call->write(r, {.compress = true});
+        r.mutable_expect_compressed()->set_value(false);
+        r.mutable_payload()->mutable_body()->assign(45904, '\0');
+        co_await call->write(r, {.compress = false});
+        call->writes_done();
+        pb::StreamingInputCallResponse resp;
+        bool got = co_await call->read(resp);
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "StreamingInputCall");
+        }
+        expect(got && resp.aggregated_payload_size() == 73086, "aggregated size");
+    };
+    m["server_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("StreamingOutputCall"), opts());
+        auto sreq_ = stream_request({31415, 9, 2653, 58979});
+        co_await call->write(sreq_);
+        call->writes_done();
+        std::vector<std::size_t> sizes;
+        pb::StreamingOutputCallResponse resp;
+        while (co_await call->read(resp))
+            sizes.push_back(resp.payload().body().size());
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "StreamingOutputCall");
+        }
+        expect(sizes == std::vector<std::size_t>{31415, 9, 2653, 58979}, "response sizes");
+    };
+    m["server_compressed_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto req = stream_request({31415, 92653});
+        req.mutable_response_parameters(0)->mutable_compressed()->set_value(true);
+        req.mutable_response_parameters(1)->mutable_compressed()->set_value(false);
+        auto call = ch.start_call(path("StreamingOutputCall"), opts());
+        co_await call->write(req);
+        call->writes_done();
+        pb::StreamingOutputCallResponse resp;
+        bool got1 = co_await call->read(resp);
+        expect(got1 && call->last_message_compressed(), "first response compressed");
+        bool got2 = co_await call->read(resp);
+        expect(got2 && !call->last_message_compressed(), "second response not compressed");
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "StreamingOutputCall");
+        }
+    };
+    m["ping_pong"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("FullDuplexCall"), opts());
+        const std::array<int, 4> req_sizes{27182, 8, 1828, 45904};
+        const std::array<int, 4> resp_sizes{31415, 9, 2653, 58979};
+        for (int i = 0; i < 4; ++i)
+        {
+            auto sreq_ = stream_request({resp_sizes[i]}, req_sizes[i]);
+            co_await call->write(sreq_);
+            pb::StreamingOutputCallResponse resp;
+            bool got = co_await call->read(resp);
+            expect(got && resp.payload().body().size() == static_cast<std::size_t>(resp_sizes[i]),
+                   "response " + std::to_string(i));
+        }
+        call->writes_done();
+        pb::StreamingOutputCallResponse extra;
+        bool more = co_await call->read(extra);
+        expect(!more, "no extra response");
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "FullDuplexCall");
+        }
+    };
+    m["empty_stream"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("FullDuplexCall"), opts());
+        call->writes_done();
+        pb::StreamingOutputCallResponse resp;
+        bool got = co_await call->read(resp);
+        expect(!got, "no response");
+        {
+            status st_ = co_await call->finish();
+            expect_ok(st_, "FullDuplexCall");
+        }
+    };
+    m["custom_metadata"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        const std::string initial = "test_initial_metadata_value";
+        const std::string trailing = "\xab\xab\xab";
+        auto o = opts();
+        o.metadata = {{"x-grpc-test-echo-initial", initial},
+                      {"x-grpc-test-echo-trailing-bin", trailing}};
+        for (bool bidi : {false, true})
+        {
+            auto call = ch.start_call(path(bidi ? "FullDuplexCall" : "UnaryCall"), o);
+            if (bidi)
+            {
+                auto sreq_ = stream_request({314159}, 271828);
+                co_await call->write(sreq_);
+            }
+            else
+            {
+                pb::SimpleRequest req;
+                req.set_response_size(314159);
+                req.mutable_payload()->mutable_body()->assign(271828, '\0');
+                co_await call->write(req);
+            }
+            call->writes_done();
+            std::string msg;
+            bool got = co_await call->read(msg);
+            const auto* md = co_await call->initial_metadata();
+            {
+                status st_ = co_await call->finish();
+                expect_ok(st_, bidi ? "FullDuplexCall" : "UnaryCall");
+            }
+            expect(got, "a response");
+            auto* i = rpcplugin::grpc::find(*md, "x-grpc-test-echo-initial");
+            expect(i && *i == initial, "initial metadata echoed");
+            auto* t = rpcplugin::grpc::find(call->trailing_metadata(), "x-grpc-test-echo-trailing-bin");
+            expect(t && *t == trailing, "trailing metadata echoed");
+        }
+    };
+    auto status_case = [](std::string text) -> case_fn
+    {
+        return [text](channel& ch) -> asio::awaitable<void>
+        {
+            pb::SimpleRequest req;
+            req.mutable_response_status()->set_code(2);
+            req.mutable_response_status()->set_message(text);
+            pb::SimpleResponse resp;
+            status s = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+            expect_code(s, status_code::unknown, "UnaryCall");
+            expect(s.message() == text, "status message");
+            auto call = ch.start_call(path("FullDuplexCall"), opts());
+            pb::StreamingOutputCallRequest sreq;
+            sreq.mutable_response_status()->set_code(2);
+            sreq.mutable_response_status()->set_message(text);
+            co_await call->write(sreq);
+            call->writes_done();
+            status bs = co_await call->finish();
+            expect_code(bs, status_code::unknown, "FullDuplexCall");
+            expect(bs.message() == text, "bidi status message");
+        };
+    };
+    m["status_code_and_message"] = status_case("test status message");
+    m["special_status_message"] =
+        status_case("\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \U0001F608\t\n");
+    m["unimplemented_method"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        pb::Empty req, resp;
+        {
+            status st_ = co_await ch.unary(path("UnimplementedCall"), req, resp, opts());
+            expect_code(st_, status_code::unimplemented, "UnimplementedCall");
+        }
+    };
+    m["unimplemented_service"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        pb::Empty req, resp;
+        {
+            status st_ = co_await ch.unary("/grpc.testing.UnimplementedService/UnimplementedCall",
+                                      req, resp, opts());
+            expect_code(st_, status_code::unimplemented, "UnimplementedService");
+        }
+    };
+    m["cancel_after_begin"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("StreamingInputCall"), opts());
+        asio::steady_timer t(ch.get_executor(), 50ms);
+        co_await t.async_wait(asio::use_awaitable);
+        call->cancel();
+        {
+            status st_ = co_await call->finish();
+            expect_code(st_, status_code::cancelled, "StreamingInputCall");
+        }
+    };
+    m["cancel_after_first_response"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("FullDuplexCall"), opts());
+        auto sreq_ = stream_request({31415}, 27182);
+        co_await call->write(sreq_);
+        pb::StreamingOutputCallResponse resp;
+        bool got = co_await call->read(resp);
+        expect(got, "first response");
+        call->cancel();
+        {
+            status st_ = co_await call->finish();
+            expect_code(st_, status_code::cancelled, "FullDuplexCall");
+        }
+    };
+    m["timeout_on_sleeping_server"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        auto call = ch.start_call(path("FullDuplexCall"), opts(1ms));
+        auto sreq_ = stream_request({}, 27182);
+        co_await call->write(sreq_);
+        status s = co_await call->finish();
+        expect_code(s, status_code::deadline_exceeded, "FullDuplexCall");
+    };
+    m["concurrent_large_unary"] = [](channel& ch) -> asio::awaitable<void>
+    {
+        int done = 0, failed = 0;
+        asio::steady_timer all(ch.get_executor(), std::chrono::steady_clock::time_point::max());
+        for (int i = 0; i < 100; ++i)
+            asio::co_spawn(ch.get_executor(), large_unary(ch),
+                           [&](std::exception_ptr e)
+                           {
+                               failed += e ? 1 : 0;
+                               if (++done == 100)
+                                   all.cancel();
+                           });
+        auto [ec] = co_await all.async_wait(rpcplugin::use_tuple);
+        (void)ec;
+        expect(failed == 0, std::to_string(failed) + " of 100 calls failed");
+    };
+    return m;
+}
+
+std::string read_file(const std::string& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("cannot read " + p);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string target, ca, server_name, cert, key, only;
+    bool tls = false;
+    for (int i = 1; i < argc; ++i)
+    {
+        std::string_view a = argv[i];
+        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--target")
+            target = value();
+        else if (a == "--tls")
+            tls = true;
+        else if (a == "--ca")
+            ca = value();
+        else if (a == "--server-name")
+            server_name = value();
+        else if (a == "--client-cert")
+            cert = value();
+        else if (a == "--client-key")
+            key = value();
+        else if (a == "--cases")
+            only = value();
+        else
+        {
+            std::cerr << "usage: rpcplugin-interop-client --target T [--tls --ca F "
+                         "[--server-name N] [--client-cert F --client-key F]] [--cases a,b]\n";
+            return 2;
+        }
+    }
+    auto all = cases();
+    std::vector<std::string> selected;
+    if (only.empty())
+        for (auto& [name, fn] : all)
+            selected.push_back(name);
+    else
+    {
+        std::stringstream ss(only);
+        for (std::string n; std::getline(ss, n, ',');)
+            selected.push_back(n);
+    }
+
+    rpcplugin::grpc::channel_options o;
+    o.log.set_level(rpcplugin::log_level::warn);
+    try
+    {
+        if (tls)
+        {
+            rpcplugin::tls::client_config t;
+            t.server_roots_pem = ca.empty() ? "" : read_file(ca);
+            t.server_name = server_name;
+            if (!cert.empty())
+            {
+                t.certificate_chain_pem = read_file(cert);
+                t.private_key_pem = read_file(key);
+            }
+            o.tls = t;
+        }
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    }
+
+    asio::io_context io;
+    int passed = 0, failed = 0;
+    auto run_all = [&]() -> asio::awaitable<void>
+    {
+        auto ch = co_await channel::connect(io.get_executor(), target, o);
+        if (!ch)
+        {
+            for (auto& n : selected)
+                std::cout << "FAIL " << n << ": connect: " << ch.error().message() << "\n";
+            failed = static_cast<int>(selected.size());
+            co_return;
+        }
+        // Cases run on the channel's strand, one after another.
+        for (auto& n : selected)
+        {
+            auto it = all.find(n);
+            std::string err;
+            if (it == all.end())
+                err = "unknown case";
+            else
+            {
+                try
+                {
+                    co_await asio::co_spawn((*ch)->get_executor(), it->second(**ch),
+                                            asio::use_awaitable);
+                }
+                catch (const std::exception& e)
+                {
+                    err = e.what();
+                }
+            }
+            if (err.empty())
+            {
+                ++passed;
+                std::cout << "PASS " << n << std::endl;
+            }
+            else
+            {
+                ++failed;
+                std::cout << "FAIL " << n << ": " << err << std::endl;
+            }
+        }
+        (*ch)->close();
+    };
+    asio::co_spawn(io, run_all(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    io.run();
+    std::cout << passed << " passed, " << failed << " failed" << std::endl;
+    return failed == 0 ? 0 : 1;
+}
