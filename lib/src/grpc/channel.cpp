@@ -116,29 +116,45 @@ channel::~channel()
         conn_->session.terminate(NGHTTP2_NO_ERROR);
 }
 
-asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
-channel::connect(asio::any_io_executor ex, std::string_view target, channel_options opts)
+namespace
 {
+asio::awaitable<boost::system::result<std::shared_ptr<channel>>> fail_now(error_code ec)
+{
+    co_return ec;
+}
+} // namespace
+
+asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
+channel::connect(asio::any_io_executor ex, std::string_view target, const channel_options& opts)
+{
+    // Deliberately not a coroutine: g++ 12 double-destroys class-type temporaries passed by
+    // value inside a co_await expression, so the options are copied into the channel here.
     auto ep = transport::parse_endpoint(target);
     if (!ep)
-        co_return ep.error();
+        return fail_now(ep.error());
     auto strand = asio::make_strand(ex);
-    // Everything of the channel runs on its strand. (A plain coroutine function, not a
-    // capturing lambda: g++ 12 mishandles init-captures of coroutine lambdas.)
-    co_return co_await asio::co_spawn(strand, connect_on_strand(*ep, std::move(opts), strand),
-                                      asio::use_awaitable);
+    auto ch = std::make_shared<channel>(strand, opts, std::string());
+    return asio::co_spawn(strand, connect_on_strand(std::move(ch), *ep), asio::use_awaitable);
 }
 
 asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
-channel::connect_on_strand(transport::endpoint ep, channel_options opts, asio::any_io_executor strand)
+channel::connect(asio::any_io_executor ex, std::string_view target)
 {
+    return connect(std::move(ex), target, channel_options{});
+}
+
+asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
+channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
+{
+    auto strand = ch->ex_;
+    const channel_options& opts = ch->opts_;
     asio::steady_timer deadline(strand, opts.connect_timeout);
     transport::socket sock{transport::tcp_socket(strand)};
-    if (auto ec = co_await connect_socket(ep, sock, deadline))
+    if (auto ec = co_await connect_socket(ep, sock, deadline); ec)
         co_return ec;
-    std::string authority = opts.authority;
-    if (authority.empty())
-        authority = ep.family == transport::endpoint::kind::local ? "localhost" : ep.to_string();
+    ch->authority_ = opts.authority;
+    if (ch->authority_.empty())
+        ch->authority_ = ep.family == transport::endpoint::kind::local ? "localhost" : ep.to_string();
     std::shared_ptr<asio::ssl::context> tls_ctx;
     std::optional<transport::stream> stream;
     std::string alpn, subject;
@@ -163,7 +179,6 @@ channel::connect_on_strand(transport::endpoint ep, channel_options opts, asio::a
     else
         stream.emplace(std::move(sock));
 
-    auto ch = std::make_shared<channel>(strand, std::move(opts), std::move(authority));
     ch->alpn_ = std::move(alpn);
     ch->peer_subject_ = std::move(subject);
     auto c = std::make_shared<connection>(tls_ctx, std::move(*stream), strand, ch->opts_.http2);

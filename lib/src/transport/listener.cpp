@@ -25,18 +25,36 @@ error_code last_errno()
     return {errno, boost::system::system_category()};
 }
 
-// A socket file exists at `path`: is anyone accepting on it?
-bool someone_listens(const std::string& path)
+// A socket file exists at `path`: is anyone accepting on it? Only ECONNREFUSED proves that
+// nobody is. EACCES (another user's socket), EAGAIN (a full backlog; the probe does not
+// block) and other failures prove nothing, so such a file is never treated as stale.
+enum class probe_result
 {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    live,
+    stale,
+    unknown,
+};
+
+probe_result probe_socket(const std::string& path, error_code& ec)
+{
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return false;
+    {
+        ec = last_errno();
+        return probe_result::unknown;
+    }
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
-    bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    int rv = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    int err = errno;
     ::close(fd);
-    return connected;
+    if (rv == 0 || err == EAGAIN || err == EINPROGRESS)
+        return probe_result::live;
+    if (err == ECONNREFUSED || err == ENOENT)
+        return probe_result::stale;
+    ec = {err, boost::system::system_category()};
+    return probe_result::unknown;
 }
 
 error_code clear_socket_path(const std::string& path, const listen_options& opts)
@@ -46,8 +64,12 @@ error_code clear_socket_path(const std::string& path, const listen_options& opts
         return errno == ENOENT ? error_code{} : last_errno();
     if (!S_ISSOCK(st.st_mode))
         return errc::not_a_socket;
-    if (someone_listens(path))
+    error_code probe_error;
+    auto probe = probe_socket(path, probe_error);
+    if (probe == probe_result::live)
         return errc::address_in_use;
+    if (probe == probe_result::unknown)
+        return probe_error;
     if (!opts.remove_stale)
         return errc::address_in_use;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)

@@ -42,7 +42,12 @@ public:
      * Cancellation: terminal cancellation aborts the connect.
      */
     static asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
-    connect(asio::any_io_executor ex, std::string_view target, channel_options opts = {});
+    connect(asio::any_io_executor ex, std::string_view target, const channel_options& opts);
+
+    /** `connect` with default options. (An overload, not a default argument: g++ 12
+        destroys a default-argument temporary of a co_await expression twice.) */
+    static asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
+    connect(asio::any_io_executor ex, std::string_view target);
 
     ~channel();
     channel(const channel&) = delete;
@@ -81,7 +86,7 @@ public:
 private:
     struct connection;
     static asio::awaitable<boost::system::result<std::shared_ptr<channel>>>
-    connect_on_strand(transport::endpoint ep, channel_options opts, asio::any_io_executor strand);
+    connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep);
     asio::awaitable<void> run(std::shared_ptr<connection> c);
 
     asio::any_io_executor ex_;

@@ -9,10 +9,19 @@
 #include "rpcplugin/grpc/method.hpp"
 #include "rpcplugin/grpc/server_options.hpp"
 #include "rpcplugin/grpc/typed.hpp"
+#include "rpcplugin/http2/server_session.hpp"
+#include "rpcplugin/transport/stream.hpp"
 #include "rpcplugin/transport/listener.hpp"
 #include "rpcplugin/transport/socket.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include <memory>
 #include <string>
@@ -110,6 +119,37 @@ public:
     asio::awaitable<void> serve_connection(transport::socket s,
                                            std::shared_ptr<asio::ssl::context> tls = nullptr);
 
+    /**
+     * Graceful drain: stops accepting (the listeners given to `serve` are closed), sends
+     * every connection the GOAWAY shutdown notice and then the final GOAWAY with its last
+     * stream id, lets calls already started run to completion for up to `grace`, then
+     * closes the remaining connections, which cancels their calls (clients see a status,
+     * never a hang). New streams after the final GOAWAY are refused (clients see
+     * UNAVAILABLE).
+     *
+     * Completes when every connection is closed. Safe to call from any thread, more than
+     * once (later calls wait for the same end). Cancellation: not cancellable.
+     */
+    asio::awaitable<void> drain(std::chrono::milliseconds grace);
+
+    /** True once `drain` started. */
+    bool draining() const noexcept { return draining_.load(); }
+
+    /** Number of connections currently served. */
+    std::size_t connection_count() const;
+
+    /** Internal: a live connection's controls, registered while it is served. */
+    struct connection_entry
+    {
+        asio::any_io_executor strand;
+        http2::server_session* session = nullptr;
+        transport::stream* stream = nullptr;
+    };
+    /** Internal. */
+    void register_connection(connection_entry* c);
+    /** Internal. */
+    void unregister_connection(connection_entry* c);
+
 private:
     struct string_hash
     {
@@ -121,6 +161,11 @@ private:
     };
 
     server_options opts_;
+    mutable std::mutex mutex_;
+    std::vector<connection_entry*> connections_;
+    std::vector<transport::listener*> listeners_;
+    std::atomic<bool> draining_{false};
+    std::optional<asio::steady_timer> idle_; // cancelled when the last connection goes
     std::unordered_map<std::string, method_entry, string_hash, std::equal_to<>> methods_;
     std::unordered_set<std::string, string_hash, std::equal_to<>> services_;
 };

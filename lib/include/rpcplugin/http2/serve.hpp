@@ -45,10 +45,19 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
                                 serve_state& st, std::chrono::steady_clock::time_point deadline)
 {
     using namespace asio::experimental::awaitable_operators;
+    // Cancellation ends the loop through error codes and the check below, never by an
+    // exception from the next co_await: the clean-up after the loop must run.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    auto cs = co_await asio::this_coro::cancellation_state;
     std::vector<unsigned char> buf(cfg.read_buffer);
     asio::steady_timer preface_timer(co_await asio::this_coro::executor, deadline);
     while (!st.reader_done && h2.want_read())
     {
+        if (cs.cancelled() != asio::cancellation_type::none)
+        {
+            st.set_error(asio::error::operation_aborted);
+            break;
+        }
         boost::system::error_code ec;
         std::size_t n = 0;
         if (!h2.preface_received())
@@ -86,10 +95,18 @@ template <class AsyncStream, class Session>
 asio::awaitable<void> write_loop(AsyncStream& stream, Session& h2, const settings& cfg,
                                  serve_state& st)
 {
+    // As in read_loop: cancellation must not skip `stream.close()`.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    auto cs = co_await asio::this_coro::cancellation_state;
     std::vector<unsigned char> out;
     out.reserve(cfg.write_batch + 16 * 1024 + 64);
     for (;;)
     {
+        if (cs.cancelled() != asio::cancellation_type::none)
+        {
+            st.set_error(asio::error::operation_aborted);
+            break;
+        }
         out.clear();
         auto ec = h2.produce(out, cfg.write_batch);
         if (ec)
@@ -144,6 +161,8 @@ asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h
 {
     auto deadline = preface_deadline.value_or(std::chrono::steady_clock::now() + cfg.preface_timeout);
     using namespace asio::experimental::awaitable_operators;
+    // write_loop may run on this coroutine's own thread (below); restore its setting.
+    bool prev_throw = co_await asio::this_coro::throw_if_cancelled();
     detail::serve_state st;
     if (!initial.empty())
     {
@@ -159,6 +178,7 @@ asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h
     else
         co_await (detail::read_loop(stream, h2, cfg, st, deadline) &&
                   detail::write_loop(stream, h2, cfg, st));
+    co_await asio::this_coro::throw_if_cancelled(prev_throw);
     co_return st.error;
 }
 } // namespace rpcplugin::http2
