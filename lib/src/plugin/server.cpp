@@ -135,9 +135,30 @@ asio::awaitable<int> server::serve()
 {
     auto ex = co_await asio::this_coro::executor;
     auto env = process_environment();
+    stop_signal_.emplace(ex, std::chrono::steady_clock::time_point::max());
+    // SIGTERM is caught from the start, so one that arrives right after the handshake
+    // line still drains instead of killing the process.
+    asio::signal_set sigterm(ex, SIGTERM);
+    sigterm.async_wait(
+        [this](boost::system::error_code ec, int)
+        {
+            if (!ec)
+            {
+                log_.log(log_level::info, log_module, "SIGTERM received; draining");
+                stop();
+            }
+        });
 
-    // 1. The magic cookie, before anything else (go-plugin's exact message, exit 1).
-    auto cookie = check_cookie(defaults_.magic_cookie_key, defaults_.magic_cookie_value, env);
+    // 1. The magic cookie, before anything else (go-plugin's exact message, exit 1). The
+    //    operator may rename it (PLUGIN_MAGIC_COOKIE_KEY/VALUE); empty keeps the code's.
+    auto from_env = [&](std::string_view name, const std::string& fallback)
+    {
+        auto v = env(name);
+        return v && !v->empty() ? *v : fallback;
+    };
+    auto cookie = check_cookie(from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
+                               from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value),
+                               env);
     if (cookie != cookie_status::ok)
     {
         write_all(2, cookie_failure_message(cookie));
@@ -312,7 +333,6 @@ asio::awaitable<int> server::serve()
         });
 
     // 7. Serve, then announce: the line is printed once the listener accepts.
-    stop_signal_.emplace(ex, std::chrono::steady_clock::time_point::max());
     asio::co_spawn(ex, grpc_.serve(*listener_, tls_), asio::detached);
     handshake_line line;
     line.app_version = version;
@@ -334,16 +354,6 @@ asio::awaitable<int> server::serve()
     set_ready(true);
 
     // 8. Run until a drain trigger.
-    asio::signal_set sigterm(ex, SIGTERM);
-    sigterm.async_wait(
-        [this](boost::system::error_code ec, int)
-        {
-            if (!ec)
-            {
-                log_.log(log_level::info, log_module, "SIGTERM received; draining");
-                stop();
-            }
-        });
     if (!cfg_.shutdown_file_path.empty())
         asio::co_spawn(ex, watch_shutdown_file(), asio::detached);
     if (!stopping_)
