@@ -155,10 +155,9 @@ asio::awaitable<bool> client_call::write(const google::protobuf::MessageLite& me
 
 asio::awaitable<bool> client_call::enqueue(std::string framed)
 {
-    out_bytes_ += framed.size();
-    out_.push_back(std::move(framed));
+    out_.push(std::move(framed));
     session_->resume(id_);
-    while (out_bytes_ > opts_.write_high_water && !status_ && !closed_)
+    while (out_.bytes() > opts_.write_high_water && !status_ && !closed_)
     {
         auto [ec] = co_await write_ready_.async_wait(use_tuple);
         if (ec)
@@ -181,22 +180,8 @@ void client_call::writes_done()
 
 std::size_t client_call::read_body(std::span<unsigned char> dst, bool& eof)
 {
-    std::size_t n = 0;
-    while (n < dst.size() && !out_.empty())
-    {
-        auto& front = out_.front();
-        std::size_t take = std::min(dst.size() - n, front.size() - out_offset_);
-        std::memcpy(dst.data() + n, front.data() + out_offset_, take);
-        n += take;
-        out_offset_ += take;
-        if (out_offset_ == front.size())
-        {
-            out_.pop_front();
-            out_offset_ = 0;
-        }
-    }
-    out_bytes_ -= n;
-    if (out_bytes_ <= opts_.write_high_water)
+    std::size_t n = out_.drain(dst);
+    if (out_.bytes() <= opts_.write_high_water)
         write_ready_.notify();
     eof = out_.empty() && half_closed_;
     return n;

@@ -239,13 +239,12 @@ asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite&
 
 asio::awaitable<bool> server_context::enqueue(std::string framed)
 {
-    out_bytes_ += framed.size();
-    out_.push_back(std::move(framed));
+    out_.push(std::move(framed));
     if (!headers_sent_)
         send_headers(true);
     else
         session_->resume(id_);
-    while (out_bytes_ > opts_.write_high_water && !finished_ && !closed_)
+    while (out_.bytes() > opts_.write_high_water && !finished_ && !closed_)
     {
         auto [ec] = co_await write_ready_.async_wait(use_tuple);
         if (ec)
@@ -256,22 +255,8 @@ asio::awaitable<bool> server_context::enqueue(std::string framed)
 
 std::size_t server_context::read_body(std::span<unsigned char> dst, bool& eof)
 {
-    std::size_t n = 0;
-    while (n < dst.size() && !out_.empty())
-    {
-        auto& front = out_.front();
-        std::size_t take = std::min(dst.size() - n, front.size() - out_offset_);
-        std::memcpy(dst.data() + n, front.data() + out_offset_, take);
-        n += take;
-        out_offset_ += take;
-        if (out_offset_ == front.size())
-        {
-            out_.pop_front();
-            out_offset_ = 0;
-        }
-    }
-    out_bytes_ -= n;
-    if (out_bytes_ <= opts_.write_high_water)
+    std::size_t n = out_.drain(dst);
+    if (out_.bytes() <= opts_.write_high_water)
         write_ready_.notify();
     eof = out_.empty() && finished_;
     return n;
@@ -408,7 +393,6 @@ void server_context::on_close(std::uint32_t error_code)
     if (deadline_timer_)
         deadline_timer_->cancel();
     out_.clear();
-    out_bytes_ = 0;
     if (!was_finished || error_code != NGHTTP2_NO_ERROR)
         cancel_call();
     session_ = nullptr;

@@ -8,6 +8,7 @@
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
 #include "rpcplugin/grpc/channel_options.hpp"
+#include "rpcplugin/grpc/detail/frame_queue.hpp"
 #include "rpcplugin/grpc/framing.hpp"
 #include "rpcplugin/grpc/metadata.hpp"
 #include "rpcplugin/grpc/status.hpp"
@@ -120,9 +121,7 @@ private:
     http2::client_session* session_ = nullptr;
     std::int32_t id_ = 0;
 
-    std::deque<std::string> out_;
-    std::size_t out_offset_ = 0;
-    std::size_t out_bytes_ = 0;
+    detail::frame_queue out_;
     bool half_closed_ = false;
     rpcplugin::detail::waiter write_ready_;
 

@@ -8,6 +8,7 @@
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
 #include "rpcplugin/grpc/compression.hpp"
+#include "rpcplugin/grpc/detail/frame_queue.hpp"
 #include "rpcplugin/grpc/framing.hpp"
 #include "rpcplugin/grpc/metadata.hpp"
 #include "rpcplugin/grpc/method.hpp"
@@ -178,9 +179,7 @@ private:
 
     metadata initial_metadata_;
     metadata trailing_metadata_;
-    std::deque<std::string> out_;
-    std::size_t out_offset_ = 0;
-    std::size_t out_bytes_ = 0;
+    detail::frame_queue out_;
     std::vector<http2::header> trailers_;
     rpcplugin::detail::waiter write_ready_;
 
