@@ -109,10 +109,10 @@ std::string unknown_method_message(const server& srv, std::string_view path)
 class dispatcher final : public http2::dispatcher
 {
 public:
-    dispatcher(server& srv, asio::any_io_executor ex, std::string peer)
+    dispatcher(server& srv, asio::any_io_executor ex, const connection_context& c)
         : srv_(srv)
         , ex_(std::move(ex))
-        , peer_(std::move(peer))
+        , conn_(c)
     {
     }
 
@@ -145,16 +145,16 @@ public:
             return nullptr;
         }
         auto ctx = std::make_shared<server_context>(s, id, opts, ex_);
-        if (auto refused = ctx->accept(head, end_stream, peer_))
+        if (auto refused = ctx->accept(head, end_stream, conn_.peer, conn_.id))
         {
             ctx->finish(*refused);
             return ctx->observer();
         }
         // Posted, so that the handler never starts inside an nghttp2 callback.
         asio::post(ex_,
-                   [ctx, m, ex = ex_]
+                   [ctx, m, &srv = srv_, ex = ex_]
                    {
-                       asio::co_spawn(ex, invoke(ctx, m),
+                       asio::co_spawn(ex, invoke(ctx, call_next(srv.call_stages(), m->handler)),
                                       asio::bind_cancellation_slot(
                                           ctx->cancellation_slot(), [ctx](std::exception_ptr e)
                                           {
@@ -166,29 +166,28 @@ public:
     }
 
 private:
-    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, const method_entry* m)
+    // The call stages, then the handler.
+    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, call_next pipeline)
     {
         if (ctx->finished())
             co_return;
-        status s = co_await m->handler(*ctx);
+        status s = co_await pipeline(*ctx);
         ctx->finish(s);
     }
 
     server& srv_;
     asio::any_io_executor ex_;
-    std::string peer_;
+    const connection_context& conn_;
 };
 
 // HTTP/2 on an established stream.
 asio::awaitable<void> serve_h2(server& srv, transport::stream& stream,
-                               std::span<const unsigned char> initial,
-                               std::chrono::steady_clock::time_point deadline)
+                               std::span<const unsigned char> initial, connection_context& c)
 {
     const auto& opts = srv.options();
     auto ex = co_await asio::this_coro::executor;
-    std::string peer = stream.remote_address();
-    dispatcher d(srv, ex, peer);
-    http2::server_session h2(ex, opts.http2, d);
+    dispatcher d(srv, ex, c);
+    http2::server_session h2(ex, c.http2, d);
     server::connection_entry entry{ex, &h2, &stream};
     srv.register_connection(&entry);
     struct deregister
@@ -199,11 +198,11 @@ asio::awaitable<void> serve_h2(server& srv, transport::stream& stream,
     } guard{srv, &entry};
     if (srv.draining())
         h2.goaway(0);
-    auto ec = co_await http2::serve(stream, h2, opts.http2, initial, deadline);
+    auto ec = co_await http2::serve(stream, h2, c.http2, initial, c.handshake_deadline);
     if (ec && ec != asio::error::eof && ec != asio::error::operation_aborted &&
         ec != asio::error::connection_reset && ec != asio::ssl::error::stream_truncated)
         opts.log.log(log_level::debug, log_module, "connection ended",
-                     {{"peer", peer}, {"error", ec.message()}});
+                     {{"peer", c.peer}, {"error", ec.message()}});
 }
 
 template <class Socket>
@@ -250,19 +249,6 @@ asio::awaitable<transport::protocol_guess> detect(Socket& sock, beast::flat_buff
     }
 }
 
-template <class Socket>
-std::string remote_address(const Socket& sock)
-{
-    error_code ec;
-    auto ep = sock.remote_endpoint(ec);
-    if (ec)
-        return "unknown";
-    if constexpr (std::is_same_v<Socket, transport::tcp_socket>)
-        return ep.address().to_string() + ":" + std::to_string(ep.port());
-    else
-        return "unix:" + ep.path();
-}
-
 // An HTTP/2 client on a TLS listener: SETTINGS then GOAWAY(PROTOCOL_ERROR, "TLS required"),
 // so the client reports why instead of a bare connection reset.
 template <class Socket>
@@ -280,16 +266,15 @@ asio::awaitable<void> refuse_h2c(Socket& sock)
 }
 
 template <class Socket>
-asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::context> tls)
+asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
 {
     using transport::protocol_guess;
     const auto& log = srv.options().log;
-    const auto& opts = srv.options();
+    const auto& tls = c.tls;
+    const std::string& peer = c.peer;
     beast::flat_buffer buf;
-    asio::steady_timer deadline(sock.get_executor());
     // One deadline covers the TLS handshake, the preface and the first SETTINGS frame.
-    deadline.expires_after(opts.http2.preface_timeout);
-    const std::string peer = remote_address(sock);
+    asio::steady_timer deadline(sock.get_executor(), c.handshake_deadline);
 
     auto guess = co_await detect(sock, buf, deadline);
     if (guess == protocol_guess::need_more)
@@ -317,7 +302,7 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
             static_cast<const unsigned char*>(buf.cdata().data()),
             static_cast<const unsigned char*>(buf.cdata().data()) + buf.size());
         transport::stream s{transport::socket(std::move(sock))};
-        co_await serve_h2(srv, s, initial, deadline.expiry());
+        co_await serve_h2(srv, s, initial, c);
         co_return;
     }
 
@@ -352,19 +337,12 @@ asio::awaitable<void> run(server& srv, Socket sock, std::shared_ptr<asio::ssl::c
         co_return;
     }
     transport::stream s{std::move(ts)};
-    co_await serve_h2(srv, s, {}, deadline.expiry());
+    co_await serve_h2(srv, s, {}, c);
 }
 } // namespace
 
-asio::awaitable<void> run_connection(server& srv, transport::tcp_socket sock,
-                                     std::shared_ptr<asio::ssl::context> tls)
+asio::awaitable<void> run_connection(server& srv, connection_context& c)
 {
-    return run(srv, std::move(sock), std::move(tls));
-}
-
-asio::awaitable<void> run_connection(server& srv, transport::unix_socket sock,
-                                     std::shared_ptr<asio::ssl::context> tls)
-{
-    return run(srv, std::move(sock), std::move(tls));
+    return std::visit([&](auto& sock) { return run(srv, std::move(sock), c); }, c.socket);
 }
 } // namespace rpcplugin::grpc::detail

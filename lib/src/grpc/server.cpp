@@ -25,6 +25,7 @@ std::string_view to_string(rpc_kind kind) noexcept
 
 server::server(server_options opts)
     : opts_(std::move(opts))
+    , serve_last_step_([this](connection_context& c) { return detail::run_connection(*this, c); })
 {
 }
 
@@ -128,10 +129,12 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     using namespace std::chrono_literals;
     auto ex = co_await asio::this_coro::executor;
     std::vector<connection_entry*> conns;
+    bool first = false;
     {
         std::lock_guard lock(mutex_);
         if (!draining_.exchange(true))
         {
+            first = true;
             for (auto* l : listeners_)
                 asio::post(ex, [l] { l->close(); });
         }
@@ -139,6 +142,9 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
             idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
         conns = connections_;
     }
+    if (first)
+        for (auto& hook : drain_hooks_)
+            hook();
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
                   {{"connections", std::to_string(conns.size())}});
     // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a round-trip
@@ -175,11 +181,36 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     }
 }
 
+namespace
+{
+std::string remote_address(const transport::socket& s)
+{
+    return std::visit(
+        [](const auto& sock) -> std::string
+        {
+            boost::system::error_code ec;
+            auto ep = sock.remote_endpoint(ec);
+            if (ec)
+                return "unknown";
+            if constexpr (std::is_same_v<std::decay_t<decltype(sock)>, transport::tcp_socket>)
+                return ep.address().to_string() + ":" + std::to_string(ep.port());
+            else
+                return "unix:" + ep.path();
+        },
+        s);
+}
+} // namespace
+
 asio::awaitable<void> server::serve_connection(transport::socket s,
                                                std::shared_ptr<asio::ssl::context> tls)
 {
-    co_await std::visit(
-        [&](auto& sock) { return detail::run_connection(*this, std::move(sock), std::move(tls)); },
-        s);
+    connection_context c{next_connection_id_.fetch_add(1, std::memory_order_relaxed),
+                         remote_address(s),
+                         s,
+                         std::move(tls),
+                         std::chrono::steady_clock::now() + opts_.http2.preface_timeout,
+                         opts_.http2};
+    connection_next next(connection_stages_, serve_last_step_);
+    co_await next(c);
 }
 } // namespace rpcplugin::grpc

@@ -42,11 +42,12 @@ server_context::server_context(http2::server_session& session, std::int32_t stre
 server_context::~server_context() = default;
 
 std::optional<status> server_context::accept(http2::request_head& head, bool end_stream,
-                                             std::string peer)
+                                             std::string peer, std::uint64_t connection_id)
 {
     path_ = std::move(head.path);
     authority_ = std::move(head.authority);
     peer_ = std::move(peer);
+    connection_id_ = connection_id;
     end_stream_ = end_stream;
     std::optional<std::chrono::nanoseconds> timeout;
     for (auto& f : head.fields)

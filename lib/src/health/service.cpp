@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -13,11 +14,21 @@ namespace rpcplugin::health
 {
 namespace pb = ::grpc::health::v1;
 
+namespace
+{
+// Changes queued for a watcher that has not written them yet; beyond this, the oldest
+// queued change is dropped (the watcher still ends on the latest status).
+constexpr std::size_t max_pending_changes = 16;
+} // namespace
+
 struct service::watcher
 {
+    std::string name;
     asio::any_io_executor strand;
     // Weak: a notification posted just before the watch ends must not touch it.
     std::weak_ptr<rpcplugin::detail::waiter> wake;
+    // Statuses of `name` not yet sent, oldest first; guarded by the service's mutex.
+    std::deque<serving_status> pending;
 };
 
 void service::set_status(const std::string& name, serving_status s)
@@ -48,21 +59,32 @@ void service::shutdown()
 void service::notify_all_locked()
 {
     for (auto* w : watchers_)
+    {
+        auto it = statuses_.find(w->name);
+        auto now = it == statuses_.end() ? serving_status::service_unknown : it->second;
+        if (!w->pending.empty() && w->pending.back() == now)
+            continue;
+        if (w->pending.size() == max_pending_changes)
+            w->pending.pop_front();
+        w->pending.push_back(now);
         asio::post(w->strand,
                    [weak = w->wake]
                    {
                        if (auto wake = weak.lock())
                            wake->notify();
                    });
+    }
 }
 
 asio::awaitable<grpc::status> service::watch(grpc::server_context& ctx, std::string name)
 {
     auto ex = co_await asio::this_coro::executor;
     auto wake = std::make_shared<rpcplugin::detail::waiter>(ex);
-    watcher w{ex, wake};
+    watcher w{name, ex, wake, {}};
     {
         std::lock_guard lock(mutex_);
+        auto it = statuses_.find(name);
+        w.pending.push_back(it == statuses_.end() ? serving_status::service_unknown : it->second);
         watchers_.push_back(&w);
     }
     struct deregister
@@ -78,9 +100,19 @@ asio::awaitable<grpc::status> service::watch(grpc::server_context& ctx, std::str
     std::optional<serving_status> last;
     for (;;)
     {
-        serving_status now = status(name);
-        if (now != last)
+        // Every change, in order (each status differs from the one before it).
+        for (;;)
         {
+            serving_status now;
+            {
+                std::lock_guard lock(mutex_);
+                if (w.pending.empty())
+                    break;
+                now = w.pending.front();
+                w.pending.pop_front();
+            }
+            if (now == last)
+                continue;
             pb::HealthCheckResponse resp;
             resp.set_status(static_cast<pb::HealthCheckResponse::ServingStatus>(now));
             bool ok = co_await ctx.write(resp);
@@ -96,6 +128,7 @@ asio::awaitable<grpc::status> service::watch(grpc::server_context& ctx, std::str
 
 void service::add_to(grpc::server& srv)
 {
+    srv.on_drain([this] { shutdown(); });
     srv.add_unary<pb::HealthCheckRequest, pb::HealthCheckResponse>(
         "/grpc.health.v1.Health/Check",
         [this](grpc::server_context&, const pb::HealthCheckRequest& req,

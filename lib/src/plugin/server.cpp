@@ -3,6 +3,7 @@
 #include "rpcplugin/plugin/certificate.hpp"
 #include "rpcplugin/plugin/handshake.hpp"
 #include "rpcplugin/plugin/hclog.hpp"
+#include "rpcplugin/stage/rate_limit.hpp"
 #include "rpcplugin/tls/context.hpp"
 
 #include "plugin/grpc_controller.pb.h"
@@ -331,6 +332,16 @@ asio::awaitable<int> server::serve()
             stop();
             co_return grpc::status();
         });
+    // The limiter leaves health and go-plugin's internal services alone (they stay
+    // reachable while application calls are refused); it runs after the application's own
+    // stages, if any were added before `serve`.
+    if (cfg_.rate_limit_enabled)
+    {
+        stage::rate_limit_options rl;
+        rl.requests_per_second = cfg_.rate_limit_requests_per_second;
+        rl.burst = cfg_.rate_limit_burst_capacity;
+        grpc_.add_call_stage(stage::rate_limit(std::move(rl)));
+    }
 
     // 7. Serve, then announce: the line is printed once the listener accepts.
     asio::co_spawn(ex, grpc_.serve(*listener_, tls_), asio::detached);
@@ -359,8 +370,8 @@ asio::awaitable<int> server::serve()
     if (!stopping_)
         co_await stop_signal_->async_wait(use_tuple);
 
-    // 9. The drain: health NOT_SERVING, stop accepting, two-phase GOAWAY, grace, cancel.
-    health_.shutdown();
+    // 9. The drain: health NOT_SERVING (the health service's drain hook), stop accepting,
+    // two-phase GOAWAY, grace, cancel.
     co_await grpc_.drain(cfg_.grace_period);
     co_await broker_->shutdown(100ms);
     boost::system::error_code ignored;

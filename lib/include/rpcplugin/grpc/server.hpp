@@ -6,6 +6,8 @@
  */
 
 #include "rpcplugin/asio.hpp"
+#include "rpcplugin/grpc/call_stage.hpp"
+#include "rpcplugin/grpc/connection_stage.hpp"
 #include "rpcplugin/grpc/method.hpp"
 #include "rpcplugin/grpc/server_options.hpp"
 #include "rpcplugin/grpc/typed.hpp"
@@ -19,11 +21,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,7 +37,7 @@ namespace rpcplugin::grpc
 /**
  * Routes calls by `:path` to registered handlers and serves connections.
  *
- * Register every method before serving. Each connection runs on its own strand; a
+ * Register every method and stage before serving. Each connection runs on its own strand; a
  * connection's calls run on that strand too, so one connection never uses two threads
  * at once, while several threads may run the io_context to spread connections.
  *
@@ -91,6 +94,29 @@ public:
                    bidi_streaming_handler<Request, Response>(std::move(f)));
     }
 
+    /**
+     * Appends a per-call stage (see call_stage.hpp). Calls pass the stages in the order
+     * they were added, then reach their handler. Only calls to registered methods reach
+     * the stages; unknown methods are answered UNIMPLEMENTED first.
+     */
+    void add_call_stage(call_stage stage) { call_stages_.push_back(std::move(stage)); }
+
+    /**
+     * Appends a per-connection stage (see connection_stage.hpp). Accepted connections pass
+     * the stages in the order they were added, then are served.
+     */
+    void add_connection_stage(connection_stage stage)
+    {
+        connection_stages_.push_back(std::move(stage));
+    }
+
+    /** Runs `f` when `drain` starts, before anything else of the drain (e.g. health turns
+        NOT_SERVING). `f` runs on the thread calling `drain` and must not block. */
+    void on_drain(std::function<void()> f) { drain_hooks_.push_back(std::move(f)); }
+
+    /** The per-call stages, in order. */
+    std::span<const call_stage> call_stages() const noexcept { return call_stages_; }
+
     /** The method registered for `path`, or nullptr. */
     const method_entry* find(std::string_view path) const noexcept;
 
@@ -109,9 +135,10 @@ public:
                                 std::shared_ptr<asio::ssl::context> tls = nullptr);
 
     /**
-     * Serves one accepted connection to its end: protocol detection (a clear answer to
-     * HTTP/1.x and to TLS/plaintext mismatches), the TLS handshake when `tls` is given,
-     * then HTTP/2. Runs on the socket's executor, which should be a strand.
+     * Serves one accepted connection to its end: the connection stages, then protocol
+     * detection (a clear answer to HTTP/1.x and to TLS/plaintext mismatches), the TLS
+     * handshake when `tls` is given (a stage may change it), then HTTP/2. Runs on the
+     * socket's executor, which should be a strand.
      *
      * Completes when the connection is closed. Cancellation: terminal cancellation closes
      * the connection and cancels its calls.
@@ -161,6 +188,11 @@ private:
     };
 
     server_options opts_;
+    std::vector<call_stage> call_stages_;
+    std::vector<connection_stage> connection_stages_;
+    connection_next::last_step serve_last_step_;
+    std::vector<std::function<void()>> drain_hooks_;
+    std::atomic<std::uint64_t> next_connection_id_{1};
     mutable std::mutex mutex_;
     std::vector<connection_entry*> connections_;
     std::vector<transport::listener*> listeners_;

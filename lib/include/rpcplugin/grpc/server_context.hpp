@@ -74,6 +74,8 @@ public:
     std::optional<std::chrono::steady_clock::time_point> deadline() const noexcept { return deadline_; }
     /** The peer address (`ip:port` or `unix:`). */
     const std::string& peer() const noexcept { return peer_; }
+    /** The connection's number, unique within the server (`connection_context::id`). */
+    std::uint64_t connection_id() const noexcept { return connection_id_; }
     /** The `:authority` of the request. */
     const std::string& authority() const noexcept { return authority_; }
     /** The request's `grpc-encoding`. */
@@ -132,7 +134,8 @@ public:
     // --- internal: wiring done by the server --------------------------------------------
 
     /** Internal: the request head was accepted; returns a status to answer at once, if any. */
-    std::optional<status> accept(http2::request_head& head, bool end_stream, std::string peer);
+    std::optional<status> accept(http2::request_head& head, bool end_stream, std::string peer,
+                                 std::uint64_t connection_id);
     /** Internal: the observer to install for the stream. */
     std::shared_ptr<http2::stream_observer> observer() { return {shared_from_this(), this}; }
     /** Internal: the slot to bind to the handler coroutine. */
@@ -164,6 +167,7 @@ private:
     std::string path_;
     std::string authority_;
     std::string peer_;
+    std::uint64_t connection_id_ = 0;
     metadata client_metadata_;
     std::optional<std::chrono::steady_clock::time_point> deadline_;
     std::optional<asio::steady_timer> deadline_timer_;

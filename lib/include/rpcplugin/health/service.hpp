@@ -46,7 +46,8 @@ public:
     serving_status status(const std::string& name) const;
     /** Marks every known name NOT_SERVING; later `set_status` calls are ignored. */
     void shutdown();
-    /** Registers /grpc.health.v1.Health/Check and /Watch on `srv`; the service must outlive it. */
+    /** Registers /grpc.health.v1.Health/Check and /Watch on `srv`, and `shutdown()` as one
+        of its drain hooks; the service must outlive `srv`. */
     void add_to(grpc::server& srv);
 
 private:

@@ -1,11 +1,7 @@
 #pragma once
 
 #include "rpcplugin/asio.hpp"
-#include "rpcplugin/transport/socket.hpp"
-
-#include <boost/asio/ssl/context.hpp>
-
-#include <memory>
+#include "rpcplugin/grpc/connection_stage.hpp"
 
 namespace rpcplugin::grpc
 {
@@ -14,10 +10,10 @@ class server;
 
 namespace rpcplugin::grpc::detail
 {
-/** The stages of one connection: detection, TLS, HTTP/2 serving with the gRPC dispatcher. */
-asio::awaitable<void> run_connection(server& srv, transport::tcp_socket sock,
-                                     std::shared_ptr<asio::ssl::context> tls);
-/** As above, for a Unix socket. */
-asio::awaitable<void> run_connection(server& srv, transport::unix_socket sock,
-                                     std::shared_ptr<asio::ssl::context> tls);
+/**
+ * The last step of every connection pipeline: protocol detection, TLS (when `c.tls`), then
+ * HTTP/2 serving with the gRPC dispatcher, all within `c.handshake_deadline` until the
+ * first SETTINGS frame. Moves from and closes `c.socket`.
+ */
+asio::awaitable<void> run_connection(server& srv, connection_context& c);
 } // namespace rpcplugin::grpc::detail
