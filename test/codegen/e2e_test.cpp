@@ -37,9 +37,11 @@ using status_task = asio::awaitable<grpc::status>;
 class calc_service final : public e2e::Calc::Service
 {
 public:
-    status_task Square(grpc::server_context&, const e2e::Number& request,
+    // Initial metadata "x-input" tells the request's value.
+    status_task Square(grpc::server_context& context, const e2e::Number& request,
                        e2e::Number& response) override
     {
+        context.add_initial_metadata("x-input", std::to_string(request.value()));
         constexpr std::int64_t limit = 3037000499; // floor(sqrt(INT64_MAX))
         if (request.value() > limit || request.value() < -limit)
             co_return grpc::status(grpc::status_code::out_of_range,
@@ -121,6 +123,21 @@ asio::awaitable<void> call_unary(e2e::Calc::Stub& stub)
     s = co_await stub.Square(number(std::int64_t{1} << 40), response);
     CHECK(s.code() == grpc::status_code::out_of_range);
     CHECK(s.message() == "square of 1099511627776 overflows");
+
+    // The same method with the call kept open: response metadata and compression flag.
+    grpc::call_options options;
+    options.timeout = std::chrono::seconds(10);
+    auto call = co_await stub.Square(number(-9), options);
+    bool got = co_await call.read(response);
+    const grpc::metadata* initial = co_await call.call().initial_metadata();
+    s = co_await call.finish();
+    CHECK(s.ok());
+    CHECK(got);
+    CHECK(response.value() == 81);
+    const std::string* input = grpc::find(*initial, "x-input");
+    REQUIRE(input != nullptr);
+    CHECK(*input == "-9");
+    CHECK_FALSE(call.call().last_message_compressed());
 }
 
 asio::awaitable<void> call_client_streaming(e2e::Calc::Stub& stub)

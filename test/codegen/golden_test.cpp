@@ -182,9 +182,13 @@ asio::awaitable<void> call_every_kind(abc::EveryKind::Stub& stub)
     grpc::call_options options;
     options.timeout = std::chrono::seconds(5);
     options.metadata.push_back({"x-test", "1"});
+    grpc::client_reader<abc::Reply> open_unary = co_await stub.Unary(request, options);
+    bool ok = co_await open_unary.read(reply);
+    s = co_await open_unary.finish();
+
     grpc::client_writer<golden::common::Payload, google::protobuf::Empty> writer =
         stub.ClientStream(options);
-    bool ok = co_await writer.write(golden::common::Payload());
+    ok = co_await writer.write(golden::common::Payload());
     google::protobuf::Empty empty;
     s = co_await writer.finish(empty);
 

@@ -3,11 +3,11 @@
 //   rpcplugin-interop-client --target unix:PATH|HOST:PORT [--tls --ca FILE
 //       [--server-name NAME] [--client-cert FILE --client-key FILE]] [--cases a,b,c]
 //
-// Prints "PASS name" / "FAIL name: reason" per case and "N passed, N failed".
-#include "rpcplugin/grpc/channel.hpp"
+// Prints "PASS name" / "FAIL name: reason" per case and "N passed, N failed". Every call
+// goes through the stubs generated from grpc/testing/test.proto.
+#include "grpc/testing/test.rpcplugin.pb.h"
 
-#include "grpc/testing/empty.pb.h"
-#include "grpc/testing/messages.pb.h"
+#include "rpcplugin/grpc/channel.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -33,6 +33,8 @@ using rpcplugin::grpc::call_options;
 using rpcplugin::grpc::channel;
 using rpcplugin::grpc::status;
 using rpcplugin::grpc::status_code;
+using rpcplugin::grpc::write_options;
+using test_stub = pb::TestService::Stub;
 using namespace std::chrono_literals;
 
 struct failure : std::runtime_error
@@ -66,16 +68,19 @@ void expect_code(const status& s, status_code c, const std::string& what)
     }
 }
 
-std::string path(std::string_view m)
-{
-    return "/grpc.testing.TestService/" + std::string(m);
-}
-
 call_options opts(std::chrono::nanoseconds timeout = 10s)
 {
     call_options o;
     o.timeout = timeout;
     return o;
+}
+
+pb::SimpleRequest large_request()
+{
+    pb::SimpleRequest r;
+    r.set_response_size(314159);
+    r.mutable_payload()->mutable_body()->assign(271828, '\0');
+    return r;
 }
 
 pb::StreamingOutputCallRequest stream_request(std::initializer_list<int> sizes, int payload = 0)
@@ -88,239 +93,213 @@ pb::StreamingOutputCallRequest stream_request(std::initializer_list<int> sizes, 
     return r;
 }
 
-using case_fn = std::function<asio::awaitable<void>(channel&)>;
+using case_fn = std::function<asio::awaitable<void>(test_stub&)>;
 
-asio::awaitable<void> large_unary(channel& ch)
+asio::awaitable<void> large_unary(test_stub& stub)
 {
-    pb::SimpleRequest req;
-    req.set_response_size(314159);
-    req.mutable_payload()->mutable_body()->assign(271828, '\0');
+    auto req = large_request();
     pb::SimpleResponse resp;
-    status s = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+    auto o = opts();
+    status s = co_await stub.UnaryCall(req, resp, o);
     expect_ok(s, "UnaryCall");
     expect(resp.payload().body().size() == 314159, "response payload size");
+}
+
+// Once a response was read: the call ends OK, with both echo metadata entries back.
+// (References: the caller awaits this at once, and g++ 12 must see no class-type temporaries
+// in the co_await expression.)
+asio::awaitable<void> expect_echoed(rpcplugin::grpc::client_call& call, bool got, const char* what,
+                                    const std::string& initial, const std::string& trailing)
+{
+    const auto* md = co_await call.initial_metadata();
+    status s = co_await call.finish();
+    expect_ok(s, what);
+    expect(got, "a response");
+    auto* i = rpcplugin::grpc::find(*md, "x-grpc-test-echo-initial");
+    expect(i && *i == initial, "initial metadata echoed");
+    auto* t = rpcplugin::grpc::find(call.trailing_metadata(), "x-grpc-test-echo-trailing-bin");
+    expect(t && *t == trailing, "trailing metadata echoed");
 }
 
 std::map<std::string, case_fn> cases()
 {
     std::map<std::string, case_fn> m;
-    m["empty_unary"] = [](channel& ch) -> asio::awaitable<void>
+    m["empty_unary"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         pb::Empty req, resp;
-        {
-            status st_ = co_await ch.unary(path("EmptyCall"), req, resp, opts());
-            expect_ok(st_, "EmptyCall");
-        }
+        auto o = opts();
+        status s = co_await stub.EmptyCall(req, resp, o);
+        expect_ok(s, "EmptyCall");
     };
     m["large_unary"] = large_unary;
-    m["client_compressed_unary"] = [](channel& ch) -> asio::awaitable<void>
+    m["client_compressed_unary"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        pb::SimpleRequest req;
-        req.set_response_size(314159);
-        req.mutable_payload()->mutable_body()->assign(271828, '\0');
+        auto req = large_request();
         req.mutable_expect_compressed()->set_value(true);
         pb::SimpleResponse resp;
-        // Probe: an uncompressed request that claims to be compressed must be refused.
-        {
-            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, opts());
-            expect_code(st_, status_code::invalid_argument, "uncompressed probe");
-        }
         auto o = opts();
-        o.compression = rpcplugin::grpc::encoding::gzip;
-        {
-            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, o);
-            expect_ok(st_, "compressed call");
-        }
+        // Probe: an uncompressed request that claims to be compressed must be refused.
+        status probe = co_await stub.UnaryCall(req, resp, o);
+        expect_code(probe, status_code::invalid_argument, "uncompressed probe");
+        auto gzip = opts();
+        gzip.compression = rpcplugin::grpc::encoding::gzip;
+        status compressed = co_await stub.UnaryCall(req, resp, gzip);
+        expect_ok(compressed, "compressed call");
         req.mutable_expect_compressed()->set_value(false);
-        {
-            status st_ = co_await ch.unary(path("UnaryCall"), req, resp, opts());
-            expect_ok(st_, "uncompressed call");
-        }
+        status plain = co_await stub.UnaryCall(req, resp, o);
+        expect_ok(plain, "uncompressed call");
     };
-    m["server_compressed_unary"] = [](channel& ch) -> asio::awaitable<void>
+    m["server_compressed_unary"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         for (bool compressed : {true, false})
         {
-            pb::SimpleRequest req;
-            req.set_response_size(314159);
-            req.mutable_payload()->mutable_body()->assign(271828, '\0');
+            auto req = large_request();
             req.mutable_response_compressed()->set_value(compressed);
-            auto call = ch.start_call(path("UnaryCall"), opts());
-            co_await call->write(req);
-            call->writes_done();
+            auto o = opts();
+            auto call = co_await stub.UnaryCall(req, o);
             pb::SimpleResponse resp;
-            bool got = co_await call->read(resp);
-            {
-                status st_ = co_await call->finish();
-                expect_ok(st_, "UnaryCall");
-            }
+            bool got = co_await call.read(resp);
+            status s = co_await call.finish();
+            expect_ok(s, "UnaryCall");
             expect(got && resp.payload().body().size() == 314159, "response payload");
-            expect(call->last_message_compressed() == compressed, "compressed flag");
+            expect(call.call().last_message_compressed() == compressed, "compressed flag");
         }
     };
-    m["client_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    m["client_streaming"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("StreamingInputCall"), opts());
+        auto o = opts();
+        auto call = stub.StreamingInputCall(o);
         for (int n : {27182, 8, 1828, 45904})
         {
             pb::StreamingInputCallRequest r;
             r.mutable_payload()->mutable_body()->assign(static_cast<std::size_t>(n), '\0');
-            co_await call->write(r);
+            co_await call.write(r);
         }
-        call->writes_done();
         pb::StreamingInputCallResponse resp;
-        bool got = co_await call->read(resp);
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "StreamingInputCall");
-        }
-        expect(got && resp.aggregated_payload_size() == 74922, "aggregated size");
+        status s = co_await call.finish(resp);
+        expect_ok(s, "StreamingInputCall");
+        expect(resp.aggregated_payload_size() == 74922, "aggregated size");
     };
-    m["client_compressed_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    m["client_compressed_streaming"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         auto o = opts();
         o.compression = rpcplugin::grpc::encoding::gzip;
-        auto call = ch.start_call(path("StreamingInputCall"), o);
+        auto call = stub.StreamingInputCall(o);
+        const write_options compress{.compress = true}, plain{.compress = false};
         pb::StreamingInputCallRequest r;
         r.mutable_expect_compressed()->set_value(true);
         r.mutable_payload()->mutable_body()->assign(27182, '\0');
-        co_await call->write(r, {.compress = true});
+        co_await call.write(r, compress);
         r.mutable_expect_compressed()->set_value(false);
         r.mutable_payload()->mutable_body()->assign(45904, '\0');
-        co_await call->write(r, {.compress = false});
-        call->writes_done();
+        co_await call.write(r, plain);
         pb::StreamingInputCallResponse resp;
-        bool got = co_await call->read(resp);
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "StreamingInputCall");
-        }
-        expect(got && resp.aggregated_payload_size() == 73086, "aggregated size");
+        status s = co_await call.finish(resp);
+        expect_ok(s, "StreamingInputCall");
+        expect(resp.aggregated_payload_size() == 73086, "aggregated size");
     };
-    m["server_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    m["server_streaming"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("StreamingOutputCall"), opts());
-        auto sreq_ = stream_request({31415, 9, 2653, 58979});
-        co_await call->write(sreq_);
-        call->writes_done();
+        auto req = stream_request({31415, 9, 2653, 58979});
+        auto o = opts();
+        auto call = co_await stub.StreamingOutputCall(req, o);
         std::vector<std::size_t> sizes;
         pb::StreamingOutputCallResponse resp;
-        while (co_await call->read(resp))
+        while (co_await call.read(resp))
             sizes.push_back(resp.payload().body().size());
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "StreamingOutputCall");
-        }
+        status s = co_await call.finish();
+        expect_ok(s, "StreamingOutputCall");
         expect(sizes == std::vector<std::size_t>{31415, 9, 2653, 58979}, "response sizes");
     };
-    m["server_compressed_streaming"] = [](channel& ch) -> asio::awaitable<void>
+    m["server_compressed_streaming"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         auto req = stream_request({31415, 92653});
         req.mutable_response_parameters(0)->mutable_compressed()->set_value(true);
         req.mutable_response_parameters(1)->mutable_compressed()->set_value(false);
-        auto call = ch.start_call(path("StreamingOutputCall"), opts());
-        co_await call->write(req);
-        call->writes_done();
+        auto o = opts();
+        auto call = co_await stub.StreamingOutputCall(req, o);
         pb::StreamingOutputCallResponse resp;
-        bool got1 = co_await call->read(resp);
-        expect(got1 && call->last_message_compressed(), "first response compressed");
-        bool got2 = co_await call->read(resp);
-        expect(got2 && !call->last_message_compressed(), "second response not compressed");
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "StreamingOutputCall");
-        }
+        bool got1 = co_await call.read(resp);
+        expect(got1 && call.call().last_message_compressed(), "first response compressed");
+        bool got2 = co_await call.read(resp);
+        expect(got2 && !call.call().last_message_compressed(), "second response not compressed");
+        status s = co_await call.finish();
+        expect_ok(s, "StreamingOutputCall");
     };
-    m["ping_pong"] = [](channel& ch) -> asio::awaitable<void>
+    m["ping_pong"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("FullDuplexCall"), opts());
+        auto o = opts();
+        auto call = stub.FullDuplexCall(o);
         const std::array<int, 4> req_sizes{27182, 8, 1828, 45904};
         const std::array<int, 4> resp_sizes{31415, 9, 2653, 58979};
-        for (int i = 0; i < 4; ++i)
+        for (std::size_t i = 0; i < 4; ++i)
         {
-            auto sreq_ = stream_request({resp_sizes[i]}, req_sizes[i]);
-            co_await call->write(sreq_);
+            auto req = stream_request({resp_sizes[i]}, req_sizes[i]);
+            co_await call.write(req);
             pb::StreamingOutputCallResponse resp;
-            bool got = co_await call->read(resp);
+            bool got = co_await call.read(resp);
             expect(got && resp.payload().body().size() == static_cast<std::size_t>(resp_sizes[i]),
                    "response " + std::to_string(i));
         }
-        call->writes_done();
+        call.writes_done();
         pb::StreamingOutputCallResponse extra;
-        bool more = co_await call->read(extra);
+        bool more = co_await call.read(extra);
         expect(!more, "no extra response");
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "FullDuplexCall");
-        }
+        status s = co_await call.finish();
+        expect_ok(s, "FullDuplexCall");
     };
-    m["empty_stream"] = [](channel& ch) -> asio::awaitable<void>
+    m["empty_stream"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("FullDuplexCall"), opts());
-        call->writes_done();
+        auto o = opts();
+        auto call = stub.FullDuplexCall(o);
+        call.writes_done();
         pb::StreamingOutputCallResponse resp;
-        bool got = co_await call->read(resp);
+        bool got = co_await call.read(resp);
         expect(!got, "no response");
-        {
-            status st_ = co_await call->finish();
-            expect_ok(st_, "FullDuplexCall");
-        }
+        status s = co_await call.finish();
+        expect_ok(s, "FullDuplexCall");
     };
-    m["custom_metadata"] = [](channel& ch) -> asio::awaitable<void>
+    m["custom_metadata"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         const std::string initial = "test_initial_metadata_value";
         const std::string trailing = "\xab\xab\xab";
         auto o = opts();
         o.metadata = {{"x-grpc-test-echo-initial", initial},
                       {"x-grpc-test-echo-trailing-bin", trailing}};
-        for (bool bidi : {false, true})
-        {
-            auto call = ch.start_call(path(bidi ? "FullDuplexCall" : "UnaryCall"), o);
-            if (bidi)
-            {
-                auto sreq_ = stream_request({314159}, 271828);
-                co_await call->write(sreq_);
-            }
-            else
-            {
-                pb::SimpleRequest req;
-                req.set_response_size(314159);
-                req.mutable_payload()->mutable_body()->assign(271828, '\0');
-                co_await call->write(req);
-            }
-            call->writes_done();
-            std::string msg;
-            bool got = co_await call->read(msg);
-            const auto* md = co_await call->initial_metadata();
-            {
-                status st_ = co_await call->finish();
-                expect_ok(st_, bidi ? "FullDuplexCall" : "UnaryCall");
-            }
-            expect(got, "a response");
-            auto* i = rpcplugin::grpc::find(*md, "x-grpc-test-echo-initial");
-            expect(i && *i == initial, "initial metadata echoed");
-            auto* t = rpcplugin::grpc::find(call->trailing_metadata(), "x-grpc-test-echo-trailing-bin");
-            expect(t && *t == trailing, "trailing metadata echoed");
-        }
+
+        auto req = large_request();
+        auto unary = co_await stub.UnaryCall(req, o);
+        pb::SimpleResponse resp;
+        bool got = co_await unary.read(resp);
+        co_await expect_echoed(unary.call(), got, "UnaryCall", initial, trailing);
+
+        auto bidi = stub.FullDuplexCall(o);
+        auto sreq = stream_request({314159}, 271828);
+        co_await bidi.write(sreq);
+        bidi.writes_done();
+        pb::StreamingOutputCallResponse sresp;
+        bool sgot = co_await bidi.read(sresp);
+        co_await expect_echoed(bidi.call(), sgot, "FullDuplexCall", initial, trailing);
     };
     auto status_case = [](std::string text) -> case_fn
     {
-        return [text](channel& ch) -> asio::awaitable<void>
+        return [text](test_stub& stub) -> asio::awaitable<void>
         {
             pb::SimpleRequest req;
             req.mutable_response_status()->set_code(2);
             req.mutable_response_status()->set_message(text);
             pb::SimpleResponse resp;
-            status s = co_await ch.unary(path("UnaryCall"), req, resp, opts());
+            auto o = opts();
+            status s = co_await stub.UnaryCall(req, resp, o);
             expect_code(s, status_code::unknown, "UnaryCall");
             expect(s.message() == text, "status message");
-            auto call = ch.start_call(path("FullDuplexCall"), opts());
+            auto call = stub.FullDuplexCall(o);
             pb::StreamingOutputCallRequest sreq;
             sreq.mutable_response_status()->set_code(2);
             sreq.mutable_response_status()->set_message(text);
-            co_await call->write(sreq);
-            call->writes_done();
-            status bs = co_await call->finish();
+            co_await call.write(sreq);
+            call.writes_done();
+            status bs = co_await call.finish();
             expect_code(bs, status_code::unknown, "FullDuplexCall");
             expect(bs.message() == text, "bidi status message");
         };
@@ -328,62 +307,61 @@ std::map<std::string, case_fn> cases()
     m["status_code_and_message"] = status_case("test status message");
     m["special_status_message"] =
         status_case("\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \U0001F608\t\n");
-    m["unimplemented_method"] = [](channel& ch) -> asio::awaitable<void>
+    m["unimplemented_method"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         pb::Empty req, resp;
-        {
-            status st_ = co_await ch.unary(path("UnimplementedCall"), req, resp, opts());
-            expect_code(st_, status_code::unimplemented, "UnimplementedCall");
-        }
+        auto o = opts();
+        status s = co_await stub.UnimplementedCall(req, resp, o);
+        expect_code(s, status_code::unimplemented, "UnimplementedCall");
     };
-    m["unimplemented_service"] = [](channel& ch) -> asio::awaitable<void>
+    m["unimplemented_service"] = [](test_stub& stub) -> asio::awaitable<void>
     {
+        pb::UnimplementedService::Stub other(stub.channel());
         pb::Empty req, resp;
-        {
-            status st_ = co_await ch.unary("/grpc.testing.UnimplementedService/UnimplementedCall",
-                                      req, resp, opts());
-            expect_code(st_, status_code::unimplemented, "UnimplementedService");
-        }
+        auto o = opts();
+        status s = co_await other.UnimplementedCall(req, resp, o);
+        expect_code(s, status_code::unimplemented, "UnimplementedService");
     };
-    m["cancel_after_begin"] = [](channel& ch) -> asio::awaitable<void>
+    m["cancel_after_begin"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("StreamingInputCall"), opts());
-        asio::steady_timer t(ch.get_executor(), 50ms);
+        auto o = opts();
+        auto call = stub.StreamingInputCall(o);
+        asio::steady_timer t(stub.channel()->get_executor(), 50ms);
         co_await t.async_wait(asio::use_awaitable);
-        call->cancel();
-        {
-            status st_ = co_await call->finish();
-            expect_code(st_, status_code::cancelled, "StreamingInputCall");
-        }
+        call.call().cancel();
+        pb::StreamingInputCallResponse resp;
+        status s = co_await call.finish(resp);
+        expect_code(s, status_code::cancelled, "StreamingInputCall");
     };
-    m["cancel_after_first_response"] = [](channel& ch) -> asio::awaitable<void>
+    m["cancel_after_first_response"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("FullDuplexCall"), opts());
-        auto sreq_ = stream_request({31415}, 27182);
-        co_await call->write(sreq_);
+        auto o = opts();
+        auto call = stub.FullDuplexCall(o);
+        auto req = stream_request({31415}, 27182);
+        co_await call.write(req);
         pb::StreamingOutputCallResponse resp;
-        bool got = co_await call->read(resp);
+        bool got = co_await call.read(resp);
         expect(got, "first response");
-        call->cancel();
-        {
-            status st_ = co_await call->finish();
-            expect_code(st_, status_code::cancelled, "FullDuplexCall");
-        }
+        call.call().cancel();
+        status s = co_await call.finish();
+        expect_code(s, status_code::cancelled, "FullDuplexCall");
     };
-    m["timeout_on_sleeping_server"] = [](channel& ch) -> asio::awaitable<void>
+    m["timeout_on_sleeping_server"] = [](test_stub& stub) -> asio::awaitable<void>
     {
-        auto call = ch.start_call(path("FullDuplexCall"), opts(1ms));
-        auto sreq_ = stream_request({}, 27182);
-        co_await call->write(sreq_);
-        status s = co_await call->finish();
+        auto o = opts(1ms);
+        auto call = stub.FullDuplexCall(o);
+        auto req = stream_request({}, 27182);
+        co_await call.write(req);
+        status s = co_await call.finish();
         expect_code(s, status_code::deadline_exceeded, "FullDuplexCall");
     };
-    m["concurrent_large_unary"] = [](channel& ch) -> asio::awaitable<void>
+    m["concurrent_large_unary"] = [](test_stub& stub) -> asio::awaitable<void>
     {
+        auto ex = stub.channel()->get_executor();
         int done = 0, failed = 0;
-        asio::steady_timer all(ch.get_executor(), std::chrono::steady_clock::time_point::max());
+        asio::steady_timer all(ex, std::chrono::steady_clock::time_point::max());
         for (int i = 0; i < 100; ++i)
-            asio::co_spawn(ch.get_executor(), large_unary(ch),
+            asio::co_spawn(ex, large_unary(stub),
                            [&](std::exception_ptr e)
                            {
                                failed += e ? 1 : 0;
@@ -485,6 +463,7 @@ int main(int argc, char** argv)
             co_return;
         }
         // Cases run on the channel's strand, one after another.
+        test_stub stub(*ch);
         for (auto& n : selected)
         {
             auto it = all.find(n);
@@ -495,7 +474,7 @@ int main(int argc, char** argv)
             {
                 try
                 {
-                    co_await asio::co_spawn((*ch)->get_executor(), it->second(**ch),
+                    co_await asio::co_spawn((*ch)->get_executor(), it->second(stub),
                                             asio::use_awaitable);
                 }
                 catch (const std::exception& e)

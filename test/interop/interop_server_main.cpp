@@ -80,11 +80,12 @@ int main(int argc, char** argv)
     try
     {
         asio::io_context io(1);
+        rpcplugin::interop::test_service service; // outlives srv
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
         if (preface_ms > 0)
             srv.options().http2.preface_timeout = std::chrono::milliseconds(preface_ms);
-        rpcplugin::interop::add_test_service(srv);
+        ::grpc::testing::TestService::register_service(srv, service);
 
         std::shared_ptr<asio::ssl::context> tls;
         if (use_tls)

@@ -1,12 +1,10 @@
 #include "test_service.hpp"
 
-#include "grpc/testing/empty.pb.h"
-#include "grpc/testing/messages.pb.h"
-
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,13 +17,6 @@ using grpc::server_context;
 using grpc::status;
 using grpc::status_code;
 
-constexpr std::string_view service = "/grpc.testing.TestService/";
-
-std::string path(std::string_view method)
-{
-    return std::string(service) + std::string(method);
-}
-
 // x-grpc-test-echo-initial goes back as initial metadata, x-grpc-test-echo-trailing-bin
 // as trailing metadata.
 void echo_metadata(server_context& ctx)
@@ -34,6 +25,12 @@ void echo_metadata(server_context& ctx)
         ctx.add_initial_metadata("x-grpc-test-echo-initial", *v);
     if (auto* v = grpc::find(ctx.client_metadata(), "x-grpc-test-echo-trailing-bin"))
         ctx.add_trailing_metadata("x-grpc-test-echo-trailing-bin", *v);
+}
+
+// The status a request asks for (EchoStatus), if any.
+bool wants_status(const auto& req)
+{
+    return req.has_response_status() && req.response_status().code() != 0;
 }
 
 status echo_status(const pb::EchoStatus& s)
@@ -81,95 +78,92 @@ asio::awaitable<bool> respond(server_context& ctx, grpc::server_writer<pb::Strea
 }
 } // namespace
 
-void add_test_service(grpc::server& srv)
+asio::awaitable<status> test_service::EmptyCall(server_context& ctx, const Empty&, Empty&)
 {
-    srv.add_unary<pb::Empty, pb::Empty>(
-        path("EmptyCall"), [](server_context& ctx, const pb::Empty&, pb::Empty&) -> asio::awaitable<status>
-        {
-            echo_metadata(ctx);
-            co_return status();
-        });
+    echo_metadata(ctx);
+    co_return status();
+}
 
-    auto unary = [](server_context& ctx, const pb::SimpleRequest& req,
-                    pb::SimpleResponse& resp) -> asio::awaitable<status>
+asio::awaitable<status> test_service::UnaryCall(server_context& ctx, const SimpleRequest& req,
+                                                SimpleResponse& resp)
+{
+    echo_metadata(ctx);
+    if (auto s = check_compressed(ctx, req.expect_compressed()); !s.ok())
+        co_return s;
+    if (req.response_compressed().value())
+        ctx.set_compression(grpc::encoding::gzip);
+    if (wants_status(req))
+        co_return echo_status(req.response_status());
+    fill_payload(*resp.mutable_payload(), req.response_size());
+    co_return status();
+}
+
+asio::awaitable<status> test_service::CacheableUnaryCall(server_context& ctx,
+                                                         const SimpleRequest& req,
+                                                         SimpleResponse& resp)
+{
+    return UnaryCall(ctx, req, resp);
+}
+
+asio::awaitable<status> test_service::StreamingOutputCall(
+    server_context& ctx, const StreamingOutputCallRequest& req,
+    grpc::server_writer<StreamingOutputCallResponse>& writer)
+{
+    echo_metadata(ctx);
+    if (bool ok = co_await respond(ctx, writer, req); !ok)
+        co_return status(status_code::cancelled, "call ended while streaming");
+    if (wants_status(req))
+        co_return echo_status(req.response_status());
+    co_return status();
+}
+
+asio::awaitable<status> test_service::StreamingInputCall(
+    server_context& ctx, grpc::server_reader<StreamingInputCallRequest>& reader,
+    StreamingInputCallResponse& resp)
+{
+    echo_metadata(ctx);
+    StreamingInputCallRequest req;
+    std::int64_t total = 0;
+    while (co_await reader.read(req))
     {
-        echo_metadata(ctx);
         if (auto s = check_compressed(ctx, req.expect_compressed()); !s.ok())
             co_return s;
-        if (req.response_compressed().value())
-            ctx.set_compression(grpc::encoding::gzip);
-        if (req.has_response_status() && req.response_status().code() != 0)
+        total += static_cast<std::int64_t>(req.payload().body().size());
+    }
+    resp.set_aggregated_payload_size(static_cast<std::int32_t>(total));
+    co_return status();
+}
+
+asio::awaitable<status> test_service::FullDuplexCall(server_context& ctx, output_stream& stream)
+{
+    echo_metadata(ctx);
+    StreamingOutputCallRequest req;
+    while (co_await stream.read(req))
+    {
+        if (wants_status(req))
             co_return echo_status(req.response_status());
-        fill_payload(*resp.mutable_payload(), req.response_size());
-        co_return status();
-    };
-    srv.add_unary<pb::SimpleRequest, pb::SimpleResponse>(path("UnaryCall"), unary);
-    srv.add_unary<pb::SimpleRequest, pb::SimpleResponse>(path("CacheableUnaryCall"), unary);
+        if (bool ok = co_await respond(ctx, stream, req); !ok)
+            break;
+    }
+    co_return status();
+}
 
-    srv.add_client_streaming<pb::StreamingInputCallRequest, pb::StreamingInputCallResponse>(
-        path("StreamingInputCall"),
-        [](server_context& ctx, grpc::server_reader<pb::StreamingInputCallRequest>& reader,
-           pb::StreamingInputCallResponse& resp) -> asio::awaitable<status>
-        {
-            echo_metadata(ctx);
-            pb::StreamingInputCallRequest req;
-            std::int64_t total = 0;
-            while (co_await reader.read(req))
-            {
-                if (auto s = check_compressed(ctx, req.expect_compressed()); !s.ok())
-                    co_return s;
-                total += static_cast<std::int64_t>(req.payload().body().size());
-            }
-            resp.set_aggregated_payload_size(static_cast<std::int32_t>(total));
-            co_return status();
-        });
+asio::awaitable<status> test_service::HalfDuplexCall(server_context& ctx, output_stream& stream)
+{
+    echo_metadata(ctx);
+    std::vector<StreamingOutputCallRequest> all;
+    StreamingOutputCallRequest req;
+    while (co_await stream.read(req))
+        all.push_back(req);
+    for (const auto& r : all)
+        if (bool ok = co_await respond(ctx, stream, r); !ok)
+            break;
+    co_return status();
+}
 
-    srv.add_server_streaming<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>(
-        path("StreamingOutputCall"),
-        [](server_context& ctx, const pb::StreamingOutputCallRequest& req,
-           grpc::server_writer<pb::StreamingOutputCallResponse>& w) -> asio::awaitable<status>
-        {
-            echo_metadata(ctx);
-            if (bool ok = co_await respond(ctx, w, req); !ok)
-                co_return status(status_code::cancelled, "call ended while streaming");
-            if (req.has_response_status() && req.response_status().code() != 0)
-                co_return echo_status(req.response_status());
-            co_return status();
-        });
-
-    srv.add_bidi_streaming<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>(
-        path("FullDuplexCall"),
-        [](server_context& ctx,
-           grpc::server_stream<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>& s)
-            -> asio::awaitable<status>
-        {
-            echo_metadata(ctx);
-            pb::StreamingOutputCallRequest req;
-            while (co_await s.read(req))
-            {
-                if (req.has_response_status() && req.response_status().code() != 0)
-                    co_return echo_status(req.response_status());
-                if (bool ok = co_await respond(ctx, s, req); !ok)
-                    break;
-            }
-            co_return status();
-        });
-
-    srv.add_bidi_streaming<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>(
-        path("HalfDuplexCall"),
-        [](server_context& ctx,
-           grpc::server_stream<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>& s)
-            -> asio::awaitable<status>
-        {
-            echo_metadata(ctx);
-            std::vector<pb::StreamingOutputCallRequest> all;
-            pb::StreamingOutputCallRequest req;
-            while (co_await s.read(req))
-                all.push_back(req);
-            for (const auto& r : all)
-                if (bool ok = co_await respond(ctx, s, r); !ok)
-                    break;
-            co_return status();
-        });
+asio::awaitable<status> test_service::UnimplementedCall(server_context&, const Empty&, Empty&)
+{
+    co_return status(status_code::unimplemented,
+                     "grpc.testing.TestService/UnimplementedCall is not implemented");
 }
 } // namespace rpcplugin::interop

@@ -143,6 +143,15 @@ $doc$     * A unary call: completes with its status; `response` is set when it i
         const $request$& request,
         $response$& response,
         ::rpcplugin::grpc::call_options options = {});
+
+    /**
+     * The same call kept open, for what its status alone does not tell: completes once
+     * `request` is sent; then `read` the response and `finish` for the status. `call()`
+     * has the response metadata and compression flag.
+     */
+    ::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<$response$>> $method$(
+        const $request$& request,
+        ::rpcplugin::grpc::call_options options);
 )";
 
 const char* const stub_decl_client_streaming = R"(
@@ -257,6 +266,17 @@ const char* const stub_def_unary = R"(
     ::rpcplugin::grpc::call_options options)
 {
     return channel_->unary("/$full_service$/$proto_method$", request, response, ::std::move(options));
+}
+
+::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<$response$>> Stub::$method$(
+    const $request$& request,
+    ::rpcplugin::grpc::call_options options)
+{
+    auto call = channel_->start_call("/$full_service$/$proto_method$", ::std::move(options));
+    // A failed write ends the call: `read` then yields false and `finish` tells why.
+    co_await call->write(request);
+    call->writes_done();
+    co_return ::rpcplugin::grpc::client_reader<$response$>(::std::move(call));
 }
 )";
 

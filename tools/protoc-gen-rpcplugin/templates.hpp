@@ -38,7 +38,8 @@ extern const char* const service_class_close;
 
 /** Vars: full_service. */
 extern const char* const stub_class_open;
-/** One member per kind. Vars: doc, method, request, response. */
+/** One member per kind (two for unary: status only, or the call kept open). Vars: doc,
+    method, request, response. */
 extern const char* const stub_decl_unary;
 extern const char* const stub_decl_client_streaming;
 extern const char* const stub_decl_server_streaming;

@@ -19,6 +19,17 @@ Stub::Stub(::std::shared_ptr<::rpcplugin::grpc::channel> channel)
     return channel_->unary("/a.b.c.EveryKind/Unary", request, response, ::std::move(options));
 }
 
+::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::a::b::c::Reply>> Stub::Unary(
+    const ::a::b::c::Request& request,
+    ::rpcplugin::grpc::call_options options)
+{
+    auto call = channel_->start_call("/a.b.c.EveryKind/Unary", ::std::move(options));
+    // A failed write ends the call: `read` then yields false and `finish` tells why.
+    co_await call->write(request);
+    call->writes_done();
+    co_return ::rpcplugin::grpc::client_reader<::a::b::c::Reply>(::std::move(call));
+}
+
 ::rpcplugin::grpc::client_writer<::golden::common::Payload, ::google::protobuf::Empty>
 Stub::ClientStream(::rpcplugin::grpc::call_options options)
 {
@@ -58,6 +69,17 @@ Stub::Stub(::std::shared_ptr<::rpcplugin::grpc::channel> channel)
     ::rpcplugin::grpc::call_options options)
 {
     return channel_->unary("/a.b.c.Echo/Echo", request, response, ::std::move(options));
+}
+
+::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::a::b::c::Request>> Stub::Echo(
+    const ::a::b::c::Request& request,
+    ::rpcplugin::grpc::call_options options)
+{
+    auto call = channel_->start_call("/a.b.c.Echo/Echo", ::std::move(options));
+    // A failed write ends the call: `read` then yields false and `finish` tells why.
+    co_await call->write(request);
+    call->writes_done();
+    co_return ::rpcplugin::grpc::client_reader<::a::b::c::Request>(::std::move(call));
 }
 } // namespace a::b::c::Echo
 

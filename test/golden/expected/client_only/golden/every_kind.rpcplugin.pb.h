@@ -94,6 +94,15 @@ public:
         ::rpcplugin::grpc::call_options options = {});
 
     /**
+     * The same call kept open, for what its status alone does not tell: completes once
+     * `request` is sent; then `read` the response and `finish` for the status. `call()`
+     * has the response metadata and compression flag.
+     */
+    ::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::a::b::c::Reply>> Unary(
+        const ::a::b::c::Request& request,
+        ::rpcplugin::grpc::call_options options);
+
+    /**
      * Sums payloads; a comment with * / in it must not end the C++ comment.
      *
      * A client-streaming call: `write` the requests, then `finish(response)` for the status.
@@ -167,6 +176,15 @@ public:
         const ::a::b::c::Request& request,
         ::a::b::c::Request& response,
         ::rpcplugin::grpc::call_options options = {});
+
+    /**
+     * The same call kept open, for what its status alone does not tell: completes once
+     * `request` is sent; then `read` the response and `finish` for the status. `call()`
+     * has the response metadata and compression flag.
+     */
+    ::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::a::b::c::Request>> Echo(
+        const ::a::b::c::Request& request,
+        ::rpcplugin::grpc::call_options options);
 
 private:
     ::std::shared_ptr<::rpcplugin::grpc::channel> channel_;

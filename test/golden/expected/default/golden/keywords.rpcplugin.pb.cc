@@ -45,6 +45,17 @@ Stub::Stub(::std::shared_ptr<::rpcplugin::grpc::channel> channel)
     return channel_->unary("/kw.rpcplugin.google.ns.switch/new", request, response, ::std::move(options));
 }
 
+::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::kw::rpcplugin::google::ns::Operator>> Stub::new_(
+    const ::kw::rpcplugin::google::ns::delete_& request,
+    ::rpcplugin::grpc::call_options options)
+{
+    auto call = channel_->start_call("/kw.rpcplugin.google.ns.switch/new", ::std::move(options));
+    // A failed write ends the call: `read` then yields false and `finish` tells why.
+    co_await call->write(request);
+    call->writes_done();
+    co_return ::rpcplugin::grpc::client_reader<::kw::rpcplugin::google::ns::Operator>(::std::move(call));
+}
+
 ::rpcplugin::grpc::client_stream<::kw::rpcplugin::google::ns::delete_, ::kw::rpcplugin::google::ns::Operator>
 Stub::co_await_(::rpcplugin::grpc::call_options options)
 {

@@ -140,6 +140,15 @@ public:
         ::rpcplugin::grpc::call_options options = {});
 
     /**
+     * The same call kept open, for what its status alone does not tell: completes once
+     * `request` is sent; then `read` the response and `finish` for the status. `call()`
+     * has the response metadata and compression flag.
+     */
+    ::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::kw::rpcplugin::google::ns::Operator>> new_(
+        const ::kw::rpcplugin::google::ns::delete_& request,
+        ::rpcplugin::grpc::call_options options);
+
+    /**
      * A bidi-streaming call: `write` and `read` in any order, `writes_done`, then `finish`.
      */
     ::rpcplugin::grpc::client_stream<::kw::rpcplugin::google::ns::delete_, ::kw::rpcplugin::google::ns::Operator>

@@ -27,4 +27,15 @@ Stub::Stub(::std::shared_ptr<::rpcplugin::grpc::channel> channel)
 {
     return channel_->unary("/Bare/Ping", request, response, ::std::move(options));
 }
+
+::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::google::protobuf::Empty>> Stub::Ping(
+    const ::google::protobuf::Empty& request,
+    ::rpcplugin::grpc::call_options options)
+{
+    auto call = channel_->start_call("/Bare/Ping", ::std::move(options));
+    // A failed write ends the call: `read` then yields false and `finish` tells why.
+    co_await call->write(request);
+    call->writes_done();
+    co_return ::rpcplugin::grpc::client_reader<::google::protobuf::Empty>(::std::move(call));
+}
 } // namespace Bare

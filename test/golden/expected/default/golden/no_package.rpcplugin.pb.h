@@ -85,6 +85,15 @@ public:
         ::google::protobuf::Empty& response,
         ::rpcplugin::grpc::call_options options = {});
 
+    /**
+     * The same call kept open, for what its status alone does not tell: completes once
+     * `request` is sent; then `read` the response and `finish` for the status. `call()`
+     * has the response metadata and compression flag.
+     */
+    ::rpcplugin::asio::awaitable<::rpcplugin::grpc::client_reader<::google::protobuf::Empty>> Ping(
+        const ::google::protobuf::Empty& request,
+        ::rpcplugin::grpc::call_options options);
+
 private:
     ::std::shared_ptr<::rpcplugin::grpc::channel> channel_;
 };
