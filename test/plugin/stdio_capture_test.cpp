@@ -41,17 +41,17 @@ struct log_records
 
     rpcplugin::logger logger()
     {
-        return rpcplugin::logger(
-            rpcplugin::log_level::trace,
-            [this](rpcplugin::log_level, std::string_view, std::string_view message,
-                   std::initializer_list<rpcplugin::log_field> fields)
-            {
-                std::string line(message);
-                for (auto& [k, v] : fields)
-                    line += " " + std::string(k) + "=" + std::string(v);
-                std::lock_guard lock(mutex);
-                lines.push_back(line);
-            });
+        return rpcplugin::logger(rpcplugin::log_level::trace,
+                                 [this](rpcplugin::log_level, std::string_view,
+                                        std::string_view message,
+                                        std::initializer_list<rpcplugin::log_field> fields)
+                                 {
+                                     std::string line(message);
+                                     for (auto& [k, v] : fields)
+                                         line += " " + std::string(k) + "=" + std::string(v);
+                                     std::lock_guard lock(mutex);
+                                     lines.push_back(line);
+                                 });
     }
     bool has(std::string_view text)
     {
@@ -93,7 +93,7 @@ std::size_t open_descriptors()
 
 struct stat stat_of(int fd)
 {
-    struct stat st{};
+    struct stat st = {};
     ::fstat(fd, &st);
     return st;
 }
@@ -145,8 +145,8 @@ TEST_SUITE("plugin")
         }
         CHECK(active);
         CHECK(child == 0);
-        CHECK(got.out == "raw-out\nprintf-out\nchild-out\n" + std::string(1024 * 1024, 'b') +
-                             "buffered-tail");
+        CHECK(got.out ==
+              "raw-out\nprintf-out\nchild-out\n" + std::string(1024 * 1024, 'b') + "buffered-tail");
         CHECK(got.err == "cerr-err\nchild-err\n" + std::string(5000, 'e'));
         CHECK(got.largest <= rpp::stdio_buffer::max_chunk);
         CHECK(got.chunks >= (1024 * 1024 + 5000) / 1024);
@@ -262,11 +262,14 @@ TEST_SUITE("plugin")
                 if (r.messages.size() == 2)
                 {
                     // Output that arrives while the stream is open, from another thread.
-                    std::thread([s] {
-                        s->append(stdio_channel::stdout_channel, std::string(1500, 'n'));
-                        s->append(stdio_channel::stderr_channel, "E2");
-                        s->close();
-                    }).join();
+                    std::thread(
+                        [s]
+                        {
+                            s->append(stdio_channel::stdout_channel, std::string(1500, 'n'));
+                            s->append(stdio_channel::stderr_channel, "E2");
+                            s->close();
+                        })
+                        .join();
                 }
             }
             r.status = co_await call->finish();

@@ -169,8 +169,7 @@ bool server::wait_for_server_ready(std::chrono::milliseconds timeout)
             return !stopping_;
         }
         log_.log(log_level::debug, log_module, "readiness check failed; retrying");
-        std::this_thread::sleep_until(
-            std::min(deadline, std::chrono::steady_clock::now() + 20ms));
+        std::this_thread::sleep_until(std::min(deadline, std::chrono::steady_clock::now() + 20ms));
     }
 }
 
@@ -180,7 +179,7 @@ asio::awaitable<void> server::watch_shutdown_file()
     asio::steady_timer t(ex);
     while (!stopping_)
     {
-        struct stat st{};
+        struct stat st = {};
         if (::stat(cfg_.shutdown_file_path.c_str(), &st) == 0)
         {
             log_.log(log_level::info, log_module, "shutdown file found; draining",
@@ -228,8 +227,7 @@ asio::awaitable<int> server::serve()
         };
         auto cookie =
             check_cookie(from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
-                         from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value),
-                         env_);
+                         from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value), env_);
         if (cookie != cookie_status::ok)
         {
             write_all(2, cookie_failure_message(cookie));
@@ -241,7 +239,8 @@ asio::awaitable<int> server::serve()
     auto loaded = load_config(defaults_, env_);
     if (!loaded)
     {
-        log_.log(log_level::error, log_module, "invalid configuration: " + loaded.error().to_string(),
+        log_.log(log_level::error, log_module,
+                 "invalid configuration: " + loaded.error().to_string(),
                  {{"variable", loaded.error().variable}, {"error", loaded.error().message}});
         co_return co_await fail(1);
     }
@@ -334,8 +333,8 @@ asio::awaitable<int> server::serve()
     }
     grpc_.add_unary<::plugin::Empty, ::plugin::Empty>(
         "/plugin.GRPCController/Shutdown",
-        [this](grpc::server_context&, const ::plugin::Empty&, ::plugin::Empty&)
-            -> asio::awaitable<grpc::status>
+        [this](grpc::server_context&, const ::plugin::Empty&,
+               ::plugin::Empty&) -> asio::awaitable<grpc::status>
         {
             log_.log(log_level::info, log_module, "shutdown requested by the host");
             stop();
@@ -396,8 +395,11 @@ asio::awaitable<int> server::serve()
             log_.log(log_level::warn, log_module, "cannot capture stdout and stderr",
                      {{"error", active.error().message()}});
     }
-    log_.log(log_level::debug, log_module, cfg_.debug ? "plugin started in debug mode" : "plugin started",
-             {{"network", network}, {"address", address}, {"version", std::to_string(version)},
+    log_.log(log_level::debug, log_module,
+             cfg_.debug ? "plugin started in debug mode" : "plugin started",
+             {{"network", network},
+              {"address", address},
+              {"version", std::to_string(version)},
               {"stdio", capture_ && capture_->active() ? "captured" : "not captured"}});
     self_target_ = network == "unix" ? "unix:" + address : address;
     self_tls_ = tls->self_client;
@@ -434,24 +436,24 @@ int server::run()
     std::signal(SIGINT, SIG_IGN); // the host's terminal Ctrl-C is the host's business
     std::signal(SIGPIPE, SIG_IGN);
     int code = 1;
-    asio::co_spawn(io_, serve(),
-                   [&](std::exception_ptr e, int c)
-                   {
-                       code = e ? 1 : c;
-                       if (e)
-                       {
-                           try
-                           {
-                               std::rethrow_exception(e);
-                           }
-                           catch (const std::exception& x)
-                           {
-                               log_.log(log_level::error, log_module, "plugin failed",
-                                        {{"error", x.what()}});
-                           }
-                       }
-                       io_.stop();
-                   });
+    asio::co_spawn(
+        io_, serve(),
+        [&](std::exception_ptr e, int c)
+        {
+            code = e ? 1 : c;
+            if (e)
+            {
+                try
+                {
+                    std::rethrow_exception(e);
+                }
+                catch (const std::exception& x)
+                {
+                    log_.log(log_level::error, log_module, "plugin failed", {{"error", x.what()}});
+                }
+            }
+            io_.stop();
+        });
     io_.run();
     if (capture_)
         capture_->stop(); // also when serve ended by an exception

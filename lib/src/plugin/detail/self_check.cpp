@@ -19,8 +19,8 @@ int verify_or_own(int ok, X509_STORE_CTX* store)
 {
     if (ok == 1)
         return 1;
-    auto* ssl = static_cast<SSL*>(
-        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     if (!ssl)
         return 0;
     X509* own = SSL_get_certificate(ssl);

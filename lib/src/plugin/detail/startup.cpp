@@ -59,8 +59,8 @@ boost::system::result<tls_setup, config_error> make_tls(const config& cfg)
         variable = "PLUGIN_CLIENT_CERT";
         auto gen = generate_certificate();
         if (!gen)
-            return error(variable, "cannot generate the AutoMTLS certificate: " +
-                                       gen.error().message);
+            return error(variable,
+                         "cannot generate the AutoMTLS certificate: " + gen.error().message);
         tc.certificate_chain_pem = gen->certificate_pem;
         tc.private_key_pem = gen->private_key_pem;
         out.certificate_der = gen->certificate_der;
@@ -119,7 +119,9 @@ boost::system::result<std::optional<gid_t>, config_error> resolve_group(const st
         return std::optional<gid_t>{static_cast<gid_t>(gid)};
     }
     std::vector<char> buf(16384);
-    struct group g{};
+    struct group g
+    {
+    };
     struct group* found = nullptr;
     int rc = 0;
     while ((rc = ::getgrnam_r(group.c_str(), &g, buf.data(), buf.size(), &found)) == ERANGE &&
