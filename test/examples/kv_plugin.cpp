@@ -1,5 +1,8 @@
 // rpcplugin-kv-plugin: the example go-plugin plugin (proto/kv/kv.proto has the contract).
-// A go-plugin host launches it with the magic cookie RPCPLUGIN_KV_PLUGIN=kv.
+// A go-plugin host launches it with the magic cookie RPCPLUGIN_KV_PLUGIN=kv. Started by
+// hand with --debug (or PLUGIN_DEBUG=1) it runs in debug mode and prints the
+// TF_REATTACH_PROVIDERS value a host needs to attach to it.
+#include <rpcplugin/plugin/reattach.hpp>
 #include <rpcplugin/plugin/server.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -54,13 +57,14 @@ private:
 };
 } // namespace
 
-int main()
+int main(int argc, char** argv)
 {
     asio::io_context io(1);
     rpcplugin::plugin::config defaults;
     defaults.magic_cookie_key = "RPCPLUGIN_KV_PLUGIN";
     defaults.magic_cookie_value = "kv";
     defaults.protocol_versions = {1};
+    defaults.debug = rpcplugin::plugin::has_debug_flag(argc, argv);
     rpcplugin::plugin::server plugin(io, defaults);
     kv_store store;
     auto& srv = plugin.services();

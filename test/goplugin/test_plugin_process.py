@@ -5,15 +5,23 @@
 
 Each case runs the plugin with a prepared environment and checks its exit status, that
 stdout holds nothing but (at most) the handshake line, and that stderr names the cause.
-Prints PASS/FAIL lines and "N passed, N failed".
+Also: the Unix socket's directory, mode and group (PLUGIN_UNIX_SOCKET_DIR/_GROUP), SIGINT
+ignored, the multiplexing field, and debug mode (PLUGIN_DEBUG / --debug: the reattach
+JSON, SIGINT stops it). Prints PASS/FAIL lines and "N passed, N failed".
 """
 import argparse
+import grp
+import json
 import os
+import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import time
+
+import grpc
 
 COOKIE = {"RPCPLUGIN_KV_PLUGIN": "kv"}
 results = []
@@ -35,6 +43,135 @@ def expect_exit1(plugin, name, env, needle):
     code, out, err = run(plugin, env)
     check(name, code == 1 and out == "" and needle in err,
           "exit %d, stdout %r, stderr %r" % (code, out, err[-300:]))
+
+
+def health_check(target):
+    """grpc.health.v1.Health/Check{service: "plugin"} with raw protobuf bytes; True if SERVING."""
+    with grpc.insecure_channel(target) as ch:
+        check_call = ch.unary_unary("/grpc.health.v1.Health/Check")
+        try:
+            resp = check_call(b"\x0a\x06plugin", timeout=10)
+        except grpc.RpcError:
+            return False
+        return resp == b"\x08\x01"  # status: SERVING
+
+
+def start(plugin, env, args=()):
+    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    full.update(env)
+    return subprocess.Popen([plugin] + list(args), env=full, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def stop(p, sig=signal.SIGTERM, timeout=5):
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return None, out, err
+    return p.returncode, out, err
+
+
+def socket_group_cases(plugin, d):
+    """PLUGIN_UNIX_SOCKET_GROUP by name and by gid: mode 0660 and that group; unknown: exit 1."""
+    if os.geteuid() == 0:
+        names = [g for g in ("daemon", "nogroup") if _group_exists(g)]
+    else:  # without root, only a group of our own can be given
+        names = [grp.getgrgid(os.getegid()).gr_name]
+    if not names:
+        check("PLUGIN_UNIX_SOCKET_GROUP: a group to test with", False, "no daemon/nogroup")
+        return
+    group = grp.getgrnam(names[0])
+    for value in (group.gr_name, str(group.gr_gid)):
+        p = start(plugin, dict(COOKIE, PLUGIN_UNIX_SOCKET_DIR=d, PLUGIN_UNIX_SOCKET_GROUP=value))
+        fields = p.stdout.readline().rstrip("\n").split("|")
+        path = fields[3] if len(fields) == 6 else ""
+        st = os.stat(path) if path and os.path.exists(path) else None
+        check("PLUGIN_UNIX_SOCKET_GROUP=%s: socket in the dir, mode 0660, gid %d" %
+              (value, group.gr_gid),
+              st is not None and os.path.dirname(path) == d and stat.S_ISSOCK(st.st_mode) and
+              stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == group.gr_gid,
+              "fields %r stat %r" % (fields, st))
+        check("PLUGIN_UNIX_SOCKET_GROUP=%s: served" % value,
+              path != "" and health_check("unix:" + path))
+        code, rest, _ = stop(p)
+        check("PLUGIN_UNIX_SOCKET_GROUP=%s: exit 0, socket removed" % value,
+              code == 0 and rest == "" and not (path and os.path.exists(path)),
+              "exit %r" % code)
+    for bad, needle in (("no-such-group-rpcplugin", "no group named"),
+                        ("4294967295", "is not a group id"),
+                        ("99999999999999999999", "is not a group id")):
+        expect_exit1(plugin, "PLUGIN_UNIX_SOCKET_GROUP=%s: exit 1 naming the variable" % bad,
+                     dict(COOKIE, PLUGIN_UNIX_SOCKET_DIR=d, PLUGIN_UNIX_SOCKET_GROUP=bad),
+                     "PLUGIN_UNIX_SOCKET_GROUP")
+        _, _, err = run(plugin, dict(COOKIE, PLUGIN_UNIX_SOCKET_DIR=d,
+                                     PLUGIN_UNIX_SOCKET_GROUP=bad))
+        check("PLUGIN_UNIX_SOCKET_GROUP=%s: says why" % bad, needle in err, err[-300:])
+    check("no socket file left in PLUGIN_UNIX_SOCKET_DIR",
+          not [f for f in os.listdir(d) if f.startswith("plugin")], repr(os.listdir(d)))
+
+
+def _group_exists(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def sigint_ignored_case(plugin, d):
+    """Not in debug mode, SIGINT (the host's terminal) changes nothing; SIGTERM drains."""
+    p = start(plugin, dict(COOKIE, PLUGIN_UNIX_SOCKET_DIR=d))
+    fields = p.stdout.readline().rstrip("\n").split("|")
+    ok = len(fields) == 6
+    p.send_signal(signal.SIGINT)
+    p.send_signal(signal.SIGINT)
+    # Still serving after the signals: a health check goes through.
+    served = ok and health_check("unix:" + fields[3])
+    check("SIGINT ignored: still running and serving", served and p.poll() is None,
+          "exit %r" % p.poll())
+    code, rest, _ = stop(p)
+    check("SIGTERM after SIGINT: exit 0", code == 0 and rest == "", "exit %r" % code)
+
+
+def reattach_json(text):
+    """The JSON of the "\tTF_REATTACH_PROVIDERS='...'" line, or None."""
+    for line in text.splitlines():
+        if line.startswith("\tTF_REATTACH_PROVIDERS='") and line.endswith("'"):
+            return json.loads(line[len("\tTF_REATTACH_PROVIDERS='"):-1].replace("'\\''", "'"))
+    return None
+
+
+def debug_mode_cases(plugin, d):
+    """PLUGIN_DEBUG=1 or --debug: no cookie, the reattach JSON on stdout, SIGINT stops."""
+    for how, env, args in (("PLUGIN_DEBUG=1", {"PLUGIN_DEBUG": "1"}, ()),
+                           ("--debug", {}, ("--debug",))):
+        env = dict(env, PLUGIN_UNIX_SOCKET_DIR=d, PLUGIN_REATTACH_NAME="example.com/acme/kv")
+        p = start(plugin, env, args)
+        head = ""
+        while True:  # up to the empty line after the JSON line
+            line = p.stdout.readline()
+            head += line
+            if not line or (line == "\n" and "TF_REATTACH_PROVIDERS=" in head):
+                break
+        info = reattach_json(head)
+        entry = (info or {}).get("example.com/acme/kv", {})
+        path = entry.get("Addr", {}).get("String", "")
+        check(how + ": reattach JSON without a cookie",
+              head.startswith("Plugin started in debug mode. To attach a host, set the "
+                              "TF_REATTACH_PROVIDERS environment variable") and
+              list(info or {}) == ["example.com/acme/kv"] and
+              entry.get("Protocol") == "grpc" and entry.get("ProtocolVersion") == 1 and
+              entry.get("Pid") == p.pid and entry.get("Test") is True and
+              entry.get("Addr", {}).get("Network") == "unix" and
+              os.path.dirname(path) == d and os.path.exists(path), repr(head))
+        check(how + ": plaintext, serving", path != "" and health_check("unix:" + path))
+        code, rest, err = stop(p, signal.SIGINT)
+        check(how + ": SIGINT stops it: exit 0, socket removed, nothing more on stdout",
+              code == 0 and rest == "" and not os.path.exists(path),
+              "exit %r rest %r err %r" % (code, rest, err[-200:]))
 
 
 def main():
@@ -127,6 +264,10 @@ def main():
         p.wait(timeout=5)
         check("PLUGIN_MULTIPLEX_GRPC answered false in field 7",
               line.rstrip("\n").split("|")[-1] == "false" and len(line.split("|")) == 7, repr(line))
+
+        socket_group_cases(plugin, d)
+        sigint_ignored_case(plugin, d)
+        debug_mode_cases(plugin, d)
 
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))

@@ -102,6 +102,37 @@ TEST_SUITE("plugin")
         CHECK(c.grace_period == 500ms);
         CHECK(c.log_level == log_level::info);
         CHECK_FALSE(c.tls_enabled());
+        CHECK(c.capture_stdio);
+        CHECK(c.stdio_buffer_limit == 1024 * 1024);
+        CHECK_FALSE(c.debug);
+        CHECK(c.reattach_name.empty());
+        CHECK(c.reattach_variable == "TF_REATTACH_PROVIDERS");
+    }
+
+    TEST_CASE("load_config reads the stdio and debug-mode variables")
+    {
+        const auto c = loaded({{"PLUGIN_CAPTURE_STDIO", "off"},
+                               {"PLUGIN_DEBUG", "TRUE"},
+                               {"PLUGIN_REATTACH_NAME", "registry.terraform.io/acme/kv"}});
+        CHECK_FALSE(c.capture_stdio);
+        CHECK(c.debug);
+        CHECK(c.reattach_name == "registry.terraform.io/acme/kv");
+
+        plugin::config defaults;
+        defaults.capture_stdio = false;
+        defaults.debug = true;
+        const auto d = loaded({{"PLUGIN_CAPTURE_STDIO", "1"}, {"PLUGIN_DEBUG", "no"}}, defaults);
+        CHECK(d.capture_stdio);
+        CHECK_FALSE(d.debug);
+    }
+
+    TEST_CASE("validate_config wants a stdio buffer of at least one byte")
+    {
+        plugin::config c;
+        c.stdio_buffer_limit = 0;
+        const auto r = plugin::validate_config(c);
+        REQUIRE(r.has_error());
+        CHECK(r.error().variable == "stdio_buffer_limit");
     }
 
     TEST_CASE("load_config without variables returns the code's settings")
@@ -267,7 +298,8 @@ TEST_SUITE("plugin")
 
     TEST_CASE("load_config refuses bad booleans, naming the variable")
     {
-        for (const char* variable : {"PLUGIN_HEALTH_SERVICE_ENABLED", "PLUGIN_RATE_LIMIT_ENABLED"})
+        for (const char* variable : {"PLUGIN_HEALTH_SERVICE_ENABLED", "PLUGIN_RATE_LIMIT_ENABLED",
+                                     "PLUGIN_CAPTURE_STDIO", "PLUGIN_DEBUG"})
         {
             CAPTURE(variable);
             const auto e = refused({{variable, "maybe"}});

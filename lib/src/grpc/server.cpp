@@ -128,35 +128,54 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
 {
     using namespace std::chrono_literals;
     auto ex = co_await asio::this_coro::executor;
-    std::vector<connection_entry*> conns;
-    bool first = false;
+    // Runs `op` on a connection's strand, if it is still the same live connection when
+    // the handler runs there (it may end in between; only its own strand unregisters
+    // it, so it cannot end while `op` runs). Call with mutex_ held.
+    auto on_connection = [this](connection_entry* c, void (*op)(connection_entry&))
+    {
+        auto strand = c->strand;
+        asio::post(strand,
+                   [this, c, strand, op]
+                   {
+                       {
+                           std::lock_guard lock(mutex_);
+                           if (std::find(connections_.begin(), connections_.end(), c) ==
+                                   connections_.end() ||
+                               c->strand != strand)
+                               return;
+                       }
+                       op(*c);
+                   });
+    };
+    std::size_t count = 0;
+    // Drain hooks first (health turns NOT_SERVING before any GOAWAY goes out).
+    const bool first = !draining_.exchange(true);
+    if (first)
+        for (auto& hook : drain_hooks_)
+            hook();
     {
         std::lock_guard lock(mutex_);
-        if (!draining_.exchange(true))
+        if (first)
         {
-            first = true;
             for (auto* l : listeners_)
                 asio::post(ex, [l] { l->close(); });
         }
         if (!idle_)
             idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
-        conns = connections_;
+        count = connections_.size();
+        // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a
+        // round-trip allowance the final GOAWAY with the last stream id actually seen.
+        for (auto* c : connections_)
+            on_connection(c, [](connection_entry& e) { e.session->shutdown_notice(); });
     }
-    if (first)
-        for (auto& hook : drain_hooks_)
-            hook();
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
-                  {{"connections", std::to_string(conns.size())}});
-    // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a round-trip
-    // allowance the final GOAWAY with the last stream id actually seen.
-    for (auto* c : conns)
-        asio::post(c->strand, [c] { c->session->shutdown_notice(); });
+                  {{"connections", std::to_string(count)}});
     asio::steady_timer t(ex, std::min<std::chrono::milliseconds>(grace, 100ms));
     co_await t.async_wait(use_tuple);
     {
         std::lock_guard lock(mutex_);
         for (auto* c : connections_)
-            asio::post(c->strand, [c] { c->session->goaway(0); });
+            on_connection(c, [](connection_entry& e) { e.session->goaway(0); });
     }
     // Phase 2: wait for the connections to finish their calls, up to the grace.
     auto deadline = std::chrono::steady_clock::now() + grace;
@@ -172,7 +191,7 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
             opts_.log.log(log_level::warn, "rpcplugin.grpc", "grace period over; closing connections",
                           {{"connections", std::to_string(connections_.size())}});
         for (auto* c : connections_)
-            asio::post(c->strand, [c] { c->stream->close(); });
+            on_connection(c, [](connection_entry& e) { e.stream->close(); });
     }
     while (connection_count() > 0)
     {

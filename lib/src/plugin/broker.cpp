@@ -1,5 +1,7 @@
 #include "rpcplugin/plugin/broker.hpp"
 
+#include "plugin/detail/startup.hpp"
+
 #include "plugin/grpc_broker.pb.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,20 +11,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <random>
 
 namespace rpcplugin::plugin
 {
 using namespace std::chrono_literals;
-
-namespace
-{
-std::string random_socket_path(const std::string& dir)
-{
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    return dir + "/plugin" + std::to_string(rng() % 1000000000ull);
-}
-} // namespace
 
 broker::broker(asio::any_io_executor ex, settings s)
     : ex_(std::move(ex))
@@ -36,9 +28,10 @@ boost::system::result<void> broker::accept_and_serve(std::uint32_t id,
                                                      const std::function<void(grpc::server&)>& setup)
 {
     transport::endpoint ep = settings_.network == "unix"
-                                 ? transport::unix_endpoint(random_socket_path(settings_.socket_dir))
+                                 ? transport::unix_endpoint(detail::random_socket_path(settings_.socket_dir))
                                  : transport::tcp_endpoint("127.0.0.1", 0);
-    auto l = transport::listener::bind(ex_, ep);
+    auto l = settings_.network == "unix" ? transport::listener::bind(ex_, ep, settings_.unix_options)
+                                         : transport::listener::bind(ex_, ep);
     if (!l)
         return l.error();
     served s;

@@ -301,6 +301,30 @@ const setting settings[] = {
          c.grace_period = *grace;
          return {};
      }},
+    {"PLUGIN_CAPTURE_STDIO", value_kind::text,
+     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     {
+         auto b = to_bool(var, v);
+         if (!b)
+             return b.error();
+         c.capture_stdio = *b;
+         return {};
+     }},
+    {"PLUGIN_DEBUG", value_kind::text,
+     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     {
+         auto b = to_bool(var, v);
+         if (!b)
+             return b.error();
+         c.debug = *b;
+         return {};
+     }},
+    {"PLUGIN_REATTACH_NAME", value_kind::text,
+     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     {
+         c.reattach_name = v;
+         return {};
+     }},
     {"PLUGIN_LOG_LEVEL", value_kind::text,
      [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
      {
@@ -482,6 +506,9 @@ result<void, config_error> validate_config(const config& c)
     if (c.grace_period < std::chrono::milliseconds{0} || c.grace_period > std::chrono::hours{1})
         return error("PLUGIN_GRPC_GRACE_PERIOD",
                      std::to_string(c.grace_period.count()) + " ms is not from 0 to 3600 seconds");
+
+    if (c.stdio_buffer_limit < 1)
+        return error("stdio_buffer_limit", "must be at least 1 byte");
 
     if (auto r = check_pem_certificates("PLUGIN_CLIENT_CERT", c.client_cert_pem); !r)
         return r.error();

@@ -7,7 +7,9 @@
 // Usage:
 //
 //	goplugin_host -plugin PATH [-automtls] [-args "A B"] [-v] [-timeout 90s]
-//	              [-kill-limit 2s] [-skip-direct] [-- ARGS...]
+//	              [-kill-limit 2s] [-skip-direct] [-reattach] [-- ARGS...]
+//
+// With -reattach the steps of reattach.go (debug mode) run instead of those below.
 //
 // Steps (each prints "PASS step (details)" or "FAIL step: reason"):
 //
@@ -96,6 +98,7 @@ var (
 	flagTimeout    = flag.Duration("timeout", 90*time.Second, "watchdog: fail and kill the plugin after this long")
 	flagKillLimit  = flag.Duration("kill-limit", 2*time.Second, "the plugin must have exited this long after Kill/Shutdown")
 	flagSkipDirect = flag.Bool("skip-direct", false, "skip the direct handshake-line/direct-shutdown checks")
+	flagReattach   = flag.Bool("reattach", false, "debug mode instead: start the plugin with -args (default --debug) and no cookie, reattach to it (reattach.go)")
 )
 
 const (
@@ -322,6 +325,10 @@ func main() {
 	fmt.Printf("# go-plugin 1.0.1 host: plugin %s, AutoMTLS %s, cookie %s=%s, app version %d\n",
 		pluginPath, mode, kvplugin.MagicCookieKey, kvplugin.MagicCookieValue, kvplugin.ProtocolVersion)
 
+	if *flagReattach {
+		reattachChecks(rep, sink, pluginPath, pluginArgs)
+		finish(rep.summary())
+	}
 	if !*flagSkipDirect {
 		directChecks(rep, sink, pluginPath, pluginArgs)
 	}

@@ -44,6 +44,8 @@ public:
         std::string network = "unix";
         /** Directory for Unix sockets. */
         std::string socket_dir = "/tmp";
+        /** Mode and group of brokered Unix sockets (as the main socket's). */
+        transport::listen_options unix_options;
         /** Server TLS for brokered servers (nullptr: plaintext). */
         std::shared_ptr<asio::ssl::context> server_tls;
         /** Client TLS for dialing the host's brokered servers (unset: plaintext). */

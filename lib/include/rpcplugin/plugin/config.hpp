@@ -42,8 +42,12 @@
  * | `PLUGIN_SHUTDOWN_FILE_PATH` | file path | none | `shutdown_file_path` |
  * | `PLUGIN_GRPC_GRACE_PERIOD` | decimal seconds 0-3600 | `0.5` | `grace_period` |
  * | `PLUGIN_LOG_LEVEL` | `trace`, `debug`, `info`, `warn`/`warning`, `error`/`critical`, `off` (any case) | `info` | `log_level` |
+ * | `PLUGIN_CAPTURE_STDIO` | boolean | `true` | `capture_stdio` |
+ * | `PLUGIN_DEBUG` | boolean | `false` | `debug` |
+ * | `PLUGIN_REATTACH_NAME` | string | the program's name | `reattach_name` |
  *
- * Settings only code gives: `protocol_versions` (the versions the plugin serves).
+ * Settings only code gives: `protocol_versions` (the versions the plugin serves),
+ * `stdio_buffer_limit`, `reattach_variable`.
  */
 // clang-format on
 
@@ -54,6 +58,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -184,6 +189,42 @@ struct config
     std::chrono::milliseconds grace_period{500};
     /** Minimum level of the runtime's hclog lines on stderr (`PLUGIN_LOG_LEVEL`). */
     rpcplugin::log_level log_level = rpcplugin::log_level::info;
+
+    // -- Output ---------------------------------------------------------------------------
+
+    /**
+     * After the handshake line, capture file descriptors 1 and 2 (the process and its
+     * children) and stream them to the host over plugin.GRPCStdio, as go-plugin does
+     * (`PLUGIN_CAPTURE_STDIO`). The runtime's own log keeps going to the original stderr.
+     * Off: output goes to the host's pipes directly (a go-plugin host discards stdout
+     * after the handshake line and logs stderr lines). Never in debug mode.
+     */
+    bool capture_stdio = true;
+    /**
+     * Captured bytes kept per channel until a host streams them; beyond, the oldest are
+     * dropped with a warning that counts them. Code only; at least 1. Default 1 MiB.
+     */
+    std::size_t stdio_buffer_limit = 1024 * 1024;
+
+    // -- Debug mode -----------------------------------------------------------------------
+
+    /**
+     * Debug (reattach) mode (`PLUGIN_DEBUG`; `has_debug_flag` reads `-debug`/`--debug`):
+     * the plugin is started by hand, not by a host. No magic cookie is needed, it serves
+     * plaintext on a Unix socket whatever the TLS and transport settings, prints on stdout
+     * how to attach (`format_reattach_instructions`) instead of the handshake line, does not
+     * capture stdio, and stops on SIGINT as well as SIGTERM (and on Controller.Shutdown or
+     * the shutdown file, as always).
+     */
+    bool debug = false;
+    /**
+     * The name under which the reattach JSON lists the plugin (`PLUGIN_REATTACH_NAME`);
+     * Terraform wants the provider address (`registry.terraform.io/acme/kv`). Empty: the
+     * program's name.
+     */
+    std::string reattach_name;
+    /** The variable the debug-mode instructions tell to set. Code only. */
+    std::string reattach_variable = "TF_REATTACH_PROVIDERS";
 
     /** True when the plugin serves TLS: the host sent its certificate or an operator certificate is
      * set. */

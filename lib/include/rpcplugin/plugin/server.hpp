@@ -10,6 +10,8 @@
 #include "rpcplugin/health/service.hpp"
 #include "rpcplugin/plugin/broker.hpp"
 #include "rpcplugin/plugin/config.hpp"
+#include "rpcplugin/plugin/stdio_service.hpp"
+#include "rpcplugin/tls/context.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -22,14 +24,29 @@
 
 namespace rpcplugin::plugin
 {
+class stdio_capture;
+
 /**
  * RPCPluginServer: checks the magic cookie, negotiates the protocol version, listens on a
  * Unix socket or TCP port, sets up AutoMTLS, serves go-plugin's internal services
- * (grpc.health.v1, plugin.GRPCController, plugin.GRPCBroker) beside the application's,
- * prints the handshake line, and runs until a graceful drain (SIGTERM,
- * Controller.Shutdown, the shutdown file, or `stop()`).
+ * (grpc.health.v1, plugin.GRPCController, plugin.GRPCBroker, plugin.GRPCStdio) beside the
+ * application's, prints the handshake line, captures stdout and stderr for GRPCStdio,
+ * and runs until a graceful drain (SIGTERM, Controller.Shutdown, the shutdown file, or
+ * `stop()`).
  *
  * Register application services on `services()` before `serve`.
+ *
+ * @par Output
+ * Nothing but the handshake line reaches the real stdout. Then (unless
+ * `config::capture_stdio` is off) descriptors 1 and 2 are pipes whose content goes to the
+ * host as StdioData (see `stdio_capture`); the runtime's hclog lines keep going to the real
+ * stderr through a duplicate of descriptor 2 taken by the constructor. At the end of
+ * `serve` descriptors 1 and 2 are the originals again.
+ *
+ * @par Debug mode
+ * With `config::debug` (or `PLUGIN_DEBUG`), the plugin needs no cookie, serves plaintext
+ * on a Unix socket, prints the reattach instructions (`format_reattach_instructions`)
+ * instead of the handshake line, leaves stdout and stderr alone and also stops on SIGINT.
  *
  * @par Thread Safety
  * `stop()` and `wait_for_server_ready()` are safe from any thread; the rest is not.
@@ -42,6 +59,8 @@ public:
      * environment overrides them in `serve` (see config.hpp for every variable).
      */
     server(asio::io_context& io, config defaults);
+    /** As above, reading the environment through `env` instead of `getenv` (for tests). */
+    server(asio::io_context& io, config defaults, env_lookup env);
     ~server();
 
     server(const server&) = delete;
@@ -53,6 +72,8 @@ public:
     health::service& health() noexcept { return health_; }
     /** The broker; valid once `serve` has set up the listener. */
     broker& brokers() { return *broker_; }
+    /** plugin.GRPCStdio: where captured output waits for the host. */
+    stdio_service& stdio() noexcept { return stdio_; }
     /** The effective configuration (after `serve` read the environment). */
     const config& effective_config() const noexcept { return cfg_; }
 
@@ -65,37 +86,65 @@ public:
      */
     asio::awaitable<int> serve();
 
-    /** Blocking form: runs the io_context until `serve` completes; returns the exit status. */
+    /**
+     * Blocking form: ignores SIGINT (unless in debug mode, where `serve` catches it) and
+     * SIGPIPE, runs the io_context until `serve` completes; returns the exit status.
+     */
     int run();
 
     /** Starts the graceful drain (idempotent). */
     void stop();
 
     /**
-     * Waits until the server accepts connections and the handshake line is printed.
-     * Returns false on timeout or if the server failed to start.
+     * Blocks until the plugin is ready or `timeout` has passed. Ready means: the listener
+     * accepts, the handshake line (or the debug-mode reattach text) is printed, and a
+     * `grpc.health.v1.Health/Check{service: "plugin"}` over the real transport answers
+     * SERVING. The check connects like a host, with this library's client channel: over
+     * the Unix socket or TCP port of the handshake line, with TLS when the plugin serves
+     * TLS. Under AutoMTLS the server requires a client certificate that chains to the
+     * host's `PLUGIN_CLIENT_CERT`; the check presents the plugin's own certificate instead,
+     * which the server accepts as an exact match only (a TLS handshake with it proves
+     * possession of the plugin's private key, which never leaves the process; no root is
+     * added, so nothing else signed by that key is trusted). This was preferred over a
+     * side door (a check that skips TLS, or an in-process call) because it tests what a
+     * host will use. With `PLUGIN_HEALTH_SERVICE_ENABLED=false` any gRPC answer
+     * (UNIMPLEMENTED) counts.
+     *
+     * Returns false on timeout, when the plugin failed to start, or once it is draining.
+     * The first success is remembered; later calls only wait for the handshake line.
+     * Must not be called from a thread that runs the server's io_context (the check runs
+     * there): it returns false at once then.
      */
     bool wait_for_server_ready(std::chrono::milliseconds timeout);
 
 private:
     asio::awaitable<void> watch_shutdown_file();
     asio::awaitable<int> fail(int code);
-    void set_ready(bool ok);
+    asio::awaitable<bool> self_check(std::chrono::milliseconds timeout);
+    void set_announced(bool ok);
 
     asio::io_context& io_;
     config defaults_;
     config cfg_;
+    env_lookup env_;
     logger log_;
     grpc::server grpc_;
     health::service health_;
+    stdio_service stdio_;
+    std::unique_ptr<stdio_capture> capture_;
     std::unique_ptr<broker> broker_;
     std::unique_ptr<transport::listener> listener_;
     std::shared_ptr<asio::ssl::context> tls_;
     std::atomic<bool> stopping_{false};
     std::optional<asio::steady_timer> stop_signal_;
 
+    // The self-check's target, set before the handshake line is announced.
+    std::string self_target_;
+    std::optional<tls::client_config> self_tls_;
+
     std::mutex ready_mutex_;
     std::condition_variable ready_cv_;
-    std::optional<bool> ready_;
+    std::optional<bool> announced_; // true: the line is printed; false: serve failed
+    bool verified_ = false;         // a self-check succeeded
 };
 } // namespace rpcplugin::plugin
