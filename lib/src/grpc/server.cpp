@@ -127,6 +127,8 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
 {
     using namespace std::chrono_literals;
     auto ex = co_await asio::this_coro::executor;
+    // The grace period counts from the start of the drain, the GOAWAY phase included.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
     std::vector<connection_entry*> conns;
     {
         std::lock_guard lock(mutex_);
@@ -153,7 +155,6 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
             asio::post(c->strand, [c] { c->session->goaway(0); });
     }
     // Phase 2: wait for the connections to finish their calls, up to the grace.
-    auto deadline = std::chrono::steady_clock::now() + grace;
     while (connection_count() > 0 && std::chrono::steady_clock::now() < deadline)
     {
         idle_->expires_at(deadline);
