@@ -20,10 +20,12 @@ on which the program calls plugin::server::stop() from another thread), and chec
   python  grpcio 1.51: health Watch on "" and "plugin" sees SERVING, then NOT_SERVING
           once the drain starts, before its stream ends; the exact status codes;
   go      grpc-go 1.33 (test/drain/go/client): the same calls, status codes and timing;
-  h2      a raw HTTP/2 client that reads every frame: GOAWAY(2^31-1, NO_ERROR),
-          then GOAWAY(last stream id, NO_ERROR); NOT_SERVING on both Watch streams before
-          the final GOAWAY; a stream opened after the final GOAWAY is ignored (no handler,
-          no frame); the connection is closed at the end of the grace.
+  h2      a raw HTTP/2 client that reads every frame: GOAWAY(2^31-1, NO_ERROR), PING,
+          then GOAWAY(last stream id, NO_ERROR), in this order; a stream opened after
+          the notice but before the PING's ACK is within the final GOAWAY and served;
+          NOT_SERVING on both Watch streams before the final GOAWAY; a stream opened after
+          the final GOAWAY is ignored (no handler, no frame); the connection is closed at
+          the end of the grace.
 
 T, the start of the drain, is when the server's "draining" log line arrives. Times come
 from CLOCK_MONOTONIC on both sides (the server's marker file, Python's time.monotonic).
@@ -495,6 +497,7 @@ class RawH2:
         self.buf = b""
         self.frames = []   # (t, type, flags, stream id, payload; HEADERS decoded)
         self.eof = None
+        self.before_ping_ack = None  # called before the first PING is answered
         self.sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + self.frame(SETTINGS, 0, 0, b""))
 
     @staticmethod
@@ -540,6 +543,9 @@ class RawH2:
             elif ftype == SETTINGS and not flags & ACK:
                 self.sock.sendall(self.frame(SETTINGS, ACK, 0, b""))
             elif ftype == PING and not flags & ACK:
+                if self.before_ping_ack:
+                    hook, self.before_ping_ack = self.before_ping_ack, None
+                    hook()
                 self.sock.sendall(self.frame(PING, ACK, 0, payload))
             self.frames.append((now, ftype, flags, sid, payload))
         return True
@@ -591,6 +597,10 @@ def run_h2(p, trigger, stubs):
                    pump=c.pump)
     c.pump_until(lambda: len(c.stream(1)[0]) >= 1 and len(c.stream(3)[0]) >= 1, 5)
     t0 = time.monotonic()
+    # A stream the client opens after the notice but before it answers the PING: the
+    # server has it before the ACK, so the final GOAWAY must include it.
+    c.before_ping_ack = lambda: c.request(11, "/drain.DrainTest/Sleep", pb.SleepRequest(
+        tag="h2-early", ms=50).SerializeToString())
     p.trigger(trigger)
     mark = len(c.frames)
 
@@ -605,7 +615,7 @@ def run_h2(p, trigger, stubs):
     T = p.drain_started()
     # A new stream after the final GOAWAY: the server must ignore it.
     if got_final:
-        c.request(11, "/drain.DrainTest/Sleep", pb.SleepRequest(tag="h2-late", ms=10)
+        c.request(13, "/drain.DrainTest/Sleep", pb.SleepRequest(tag="h2-late", ms=10)
                   .SerializeToString())
     c.pump_until(lambda: False, T + GRACE + 3 - time.monotonic())
     rest = p.wait_exit(GRACE + 5)
@@ -621,9 +631,13 @@ def run_h2(p, trigger, stubs):
     check("GOAWAY shutdown notice first: last stream id 2^31-1, NO_ERROR",
           first is not None and int.from_bytes(first[4][:4], "big") == NOTICE_LAST_ID
           and int.from_bytes(first[4][4:8], "big") == 0, conn_frames)
+    ping = next((f for f in c.frames[mark:] if f[1] == PING and not f[2] & ACK), None)
     fin = final_goaway()
-    check("final GOAWAY: last stream id 9 (the last one opened), NO_ERROR",
-          fin is not None and int.from_bytes(fin[4][:4], "big") == 9
+    check("PING after the notice, before the final GOAWAY",
+          first is not None and ping is not None and fin is not None
+          and c.frames.index(first) < c.frames.index(ping) < c.frames.index(fin), conn_frames)
+    check("final GOAWAY: last stream id 11 (opened before the PING ACK), NO_ERROR",
+          fin is not None and int.from_bytes(fin[4][:4], "big") == 11
           and int.from_bytes(fin[4][4:8], "big") == 0, conn_frames)
     if fin is not None:
         check("final GOAWAY within %.0f ms + slack of the drain start" % (PHASE1 * 1000),
@@ -639,7 +653,11 @@ def run_h2(p, trigger, stubs):
     check("(a) Stream in flight: all %d messages and grpc-status 0" % STREAM_COUNT,
           indexes == list(range(STREAM_COUNT)) and trailers
           and trailers.get("grpc-status") == "0" and ended, (indexes, trailers, ended, reset))
-    late = [f for f in c.frames if f[3] == 11]
+    msgs, trailers, ended, reset = c.stream(11)
+    check("stream opened before the PING ACK: served, grpc-status 0",
+          len(msgs) == 1 and trailers and trailers.get("grpc-status") == "0" and ended
+          and p.marker("sleep-done", "h2-early") is not None, (msgs, trailers, ended, reset))
+    late = [f for f in c.frames if f[3] == 13]
     check("(b) stream opened after the final GOAWAY: ignored (no frame for it)",
           got_final and not late, late)
     msgs, trailers, ended, reset = c.stream(5)

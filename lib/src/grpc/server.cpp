@@ -143,8 +143,9 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     }
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
                   {{"connections", std::to_string(conns.size())}});
-    // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a round-trip
-    // allowance the final GOAWAY with the last stream id actually seen.
+    // Phase 1: GOAWAY(2^31-1) and a PING so clients stop opening streams; a session sends
+    // the final GOAWAY (the last stream id actually seen) on the PING's ACK, and after a
+    // round-trip allowance every session is told to send it (sessions send it once).
     for (auto* c : conns)
         asio::post(c->strand, [c] { c->session->shutdown_notice(); });
     asio::steady_timer t(ex, std::min<std::chrono::milliseconds>(grace, 100ms));
