@@ -20,6 +20,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -334,5 +335,52 @@ TEST_SUITE("grpc drain")
         io.run_for(100ms);
         CHECK(!listener.is_open());
         CHECK(!std::filesystem::exists(path));
+    }
+
+    TEST_CASE("drain: two drains at once wait for the same end without spinning")
+    {
+        rpcplugin::test::temp_dir dir;
+        const std::string path = dir.file("drain.sock");
+        counters c;
+        asio::io_context io;
+        grpc::server server;
+        add_methods(server, c);
+        auto listener =
+            transport::listener::bind(io.get_executor(), transport::unix_endpoint(path)).value();
+        asio::co_spawn(io, server.serve(listener), asio::detached);
+
+        std::shared_ptr<grpc::channel> ch;
+        std::shared_ptr<call_result> hang;
+        auto setup = [&]() -> asio::awaitable<void>
+        {
+            auto target = "unix:" + path;
+            auto connected = co_await grpc::channel::connect(io.get_executor(), target);
+            REQUIRE(connected.has_value());
+            ch = *connected;
+            hang = spawn_call(ch, hang_path, "x");
+            co_await wait_until([&] { return c.hang_started == 1; }, 5s);
+        };
+        rpcplugin::test::run(io, setup(), 10s);
+        REQUIRE(c.hang_started == 1);
+
+        int ended = 0;
+        auto count_end = [&](std::exception_ptr) { ++ended; };
+        const std::clock_t cpu_before = std::clock();
+        auto start = clock_type::now();
+        asio::co_spawn(io, server.drain(500ms), count_end);
+        asio::co_spawn(io, server.drain(500ms), count_end);
+        rpcplugin::test::run_until(io, [&] { return ended == 2; }, 5s);
+        auto took = clock_type::now() - start;
+        const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+        INFO("two drains took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                << " ms and " << cpu_ms << " ms of CPU");
+        CHECK(took >= 500ms);
+        CHECK(took < 500ms + 100ms);
+        CHECK(c.hang_cancelled == 1);
+        // Waiting is sleeping: a few ms of CPU, not a busy loop over the grace period.
+        CHECK(cpu_ms < 100.0);
+        ch->close();
+        io.restart();
+        io.run_for(200ms);
     }
 }

@@ -130,16 +130,29 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     // The grace period counts from the start of the drain, the GOAWAY phase included.
     const auto deadline = std::chrono::steady_clock::now() + grace;
     std::vector<connection_entry*> conns;
+    bool first = false;
     {
         std::lock_guard lock(mutex_);
-        if (!draining_.exchange(true))
+        first = !draining_.exchange(true);
+        if (first)
         {
             for (auto* l : listeners_)
                 asio::post(ex, [l] { l->close(); });
-        }
-        if (!idle_)
             idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
+        }
         conns = connections_;
+    }
+    if (!first)
+    {
+        // A later call waits for the end of the first one, on a timer of its own: sharing
+        // `idle_` would make the two waits cancel each other in a busy loop.
+        asio::steady_timer poll(ex);
+        while (connection_count() > 0)
+        {
+            poll.expires_after(20ms);
+            co_await poll.async_wait(use_tuple);
+        }
+        co_return;
     }
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
                   {{"connections", std::to_string(conns.size())}});
