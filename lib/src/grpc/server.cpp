@@ -128,6 +128,8 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
 {
     using namespace std::chrono_literals;
     auto ex = co_await asio::this_coro::executor;
+    // The grace period counts from the start of the drain, the GOAWAY phase included.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
     // Runs `op` on a connection's strand, if it is still the same live connection when
     // the handler runs there (it may end in between; only its own strand unregisters
     // it, so it cannot end while `op` runs). Call with mutex_ held.
@@ -147,24 +149,33 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
                        op(*c);
                    });
     };
-    std::size_t count = 0;
-    // Drain hooks first (health turns NOT_SERVING before any GOAWAY goes out).
     const bool first = !draining_.exchange(true);
-    if (first)
-        for (auto& hook : drain_hooks_)
-            hook();
+    if (!first)
+    {
+        // A later call waits for the end of the first one, on a timer of its own: sharing
+        // `idle_` would make the two waits cancel each other in a busy loop.
+        asio::steady_timer poll(ex);
+        while (connection_count() > 0)
+        {
+            poll.expires_after(20ms);
+            co_await poll.async_wait(use_tuple);
+        }
+        co_return;
+    }
+    // Drain hooks first: health turns NOT_SERVING before any GOAWAY goes out.
+    for (auto& hook : drain_hooks_)
+        hook();
+    std::size_t count = 0;
     {
         std::lock_guard lock(mutex_);
-        if (first)
-        {
-            for (auto* l : listeners_)
-                asio::post(ex, [l] { l->close(); });
-        }
-        if (!idle_)
-            idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
+        for (auto* l : listeners_)
+            asio::post(ex, [l] { l->close(); });
+        idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
         count = connections_.size();
-        // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a
-        // round-trip allowance the final GOAWAY with the last stream id actually seen.
+        // Phase 1: GOAWAY(2^31-1) and a PING so clients stop opening streams; a session
+        // sends the final GOAWAY (the last stream id actually seen) on the PING's ACK, and
+        // after a round-trip allowance every session is told to send it (sessions send it
+        // once).
         for (auto* c : connections_)
             on_connection(c, [](connection_entry& e) { e.session->shutdown_notice(); });
     }
@@ -178,7 +189,6 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
             on_connection(c, [](connection_entry& e) { e.session->goaway(0); });
     }
     // Phase 2: wait for the connections to finish their calls, up to the grace.
-    auto deadline = std::chrono::steady_clock::now() + grace;
     while (connection_count() > 0 && std::chrono::steady_clock::now() < deadline)
     {
         idle_->expires_at(deadline);

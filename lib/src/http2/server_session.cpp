@@ -7,6 +7,8 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cassert>
+#include <cstring>
+#include <limits>
 #include <new>
 
 namespace rpcplugin::http2
@@ -21,6 +23,9 @@ struct server_session::stream_slot
 
 namespace
 {
+// Opaque data of the PING sent with the shutdown notice.
+constexpr std::uint8_t shutdown_ping_data[8] = {'s', 'h', 'u', 't', 'd', 'o', 'w', 'n'};
+
 std::string_view as_sv(std::span<const unsigned char> s) noexcept
 {
     return {reinterpret_cast<const char*>(s.data()), s.size()};
@@ -158,12 +163,21 @@ bool server_session::remote_closed(std::int32_t id) const noexcept
 
 void server_session::shutdown_notice()
 {
-    nghttp2_submit_shutdown_notice(session_);
+    // The PING follows once the notice is serialized (on_frame_send): nghttp2 sends PINGs
+    // ahead of queued GOAWAYs, and an ACK for a PING that overtook the notice proves nothing.
+    if (nghttp2_submit_shutdown_notice(session_) == 0)
+        shutdown_notice_queued_ = true;
     notify_write();
 }
 
 void server_session::goaway(std::uint32_t error_code)
 {
+    if (error_code == NGHTTP2_NO_ERROR)
+    {
+        if (final_goaway_sent_)
+            return;
+        final_goaway_sent_ = true;
+    }
     nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                           nghttp2_session_get_last_proc_stream_id(session_), error_code, nullptr, 0);
     notify_write();
@@ -282,6 +296,12 @@ int server_session::on_frame_recv(const nghttp2_frame& frame) noexcept
                 s->observer->on_end_stream();
             return 0;
         }
+        case NGHTTP2_PING:
+            // The ACK of the drain's PING: the client has seen the shutdown notice.
+            if ((frame.hd.flags & NGHTTP2_FLAG_ACK) && shutdown_ping_sent_ &&
+                std::memcmp(frame.ping.opaque_data, shutdown_ping_data, 8) == 0)
+                goaway(NGHTTP2_NO_ERROR);
+            return 0;
         case NGHTTP2_DATA:
             if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
             {
@@ -338,6 +358,14 @@ int server_session::on_stream_close(std::int32_t id, std::uint32_t error_code) n
 
 int server_session::on_frame_send(const nghttp2_frame& frame) noexcept
 {
+    if (frame.hd.type == NGHTTP2_GOAWAY && shutdown_notice_queued_ &&
+        frame.goaway.last_stream_id == std::numeric_limits<std::int32_t>::max())
+    {
+        shutdown_notice_queued_ = false;
+        if (nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, shutdown_ping_data) == 0)
+            shutdown_ping_sent_ = true;
+        return 0;
+    }
     // Our side ended the stream while the client is still sending (an early status):
     // tell it to stop with RST_STREAM(NO_ERROR), as gRPC servers do.
     if ((frame.hd.type == NGHTTP2_HEADERS || frame.hd.type == NGHTTP2_DATA) &&

@@ -148,8 +148,9 @@ public:
 
     /**
      * Graceful drain: stops accepting (the listeners given to `serve` are closed), sends
-     * every connection the GOAWAY shutdown notice and then the final GOAWAY with its last
-     * stream id, lets calls already started run to completion for up to `grace`, then
+     * every connection the GOAWAY shutdown notice and a PING, then the final GOAWAY with its
+     * last stream id (on the PING's ACK, or after 100 ms at most), lets calls already
+     * started run to completion for up to `grace` from the start of the drain, then
      * closes the remaining connections, which cancels their calls (clients see a status,
      * never a hang). New streams after the final GOAWAY are refused (clients see
      * UNAVAILABLE).

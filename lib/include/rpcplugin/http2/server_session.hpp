@@ -140,9 +140,14 @@ public:
 
     // --- connection ------------------------------------------------------------------------
 
-    /** Sends the graceful-shutdown GOAWAY (last stream id 2^31-1); streams keep running. */
+    /**
+     * Sends the graceful-shutdown GOAWAY (last stream id 2^31-1) and a PING; streams keep
+     * running. The PING's ACK shows that the client has read the notice and everything it
+     * sent before it, so the final `goaway(0)` is sent as soon as that ACK arrives.
+     */
     void shutdown_notice();
-    /** Sends GOAWAY with the last processed stream id; later streams are refused. */
+    /** Sends GOAWAY with the last processed stream id; later streams are refused. A repeated
+        NO_ERROR GOAWAY (the drain's fallback after the PING ACK) is not sent again. */
     void goaway(std::uint32_t error_code = 0);
     /** Sends GOAWAY and stops reading; the session ends once that is written. */
     void terminate(std::uint32_t error_code);
@@ -176,5 +181,8 @@ private:
     boost::system::error_code first_error_;
     bool preface_received_ = false;
     bool in_callback_ = false;
+    bool shutdown_notice_queued_ = false;
+    bool shutdown_ping_sent_ = false;
+    bool final_goaway_sent_ = false;
 };
 } // namespace rpcplugin::http2
