@@ -26,7 +26,7 @@ struct helper_calls
     std::vector<std::pair<std::int64_t, std::int64_t>> sums;
 };
 
-awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client, rg::call_options opts)
+awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client, const rg::call_options& opts)
 {
     demo_step step;
     step.name = "broker: plugin calls the host";
@@ -97,7 +97,7 @@ awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client, rg::
     co_return step;
 }
 
-awaitable<demo_step> plugin_to_host(rpcplugin::host::plugin_client& client, rg::call_options opts)
+awaitable<demo_step> plugin_to_host(rpcplugin::host::plugin_client& client, const rg::call_options& opts)
 {
     demo_step step;
     step.name = "broker: host calls the plugin";

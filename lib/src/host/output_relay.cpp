@@ -128,7 +128,7 @@ asio::awaitable<void> plugin_client::watch_exit(std::weak_ptr<plugin_client> wea
 asio::awaitable<void> plugin_client::run_broker(std::shared_ptr<host::broker> b,
                                                 std::shared_ptr<grpc::channel> ch)
 {
-    co_await b->run(std::move(ch));
+    co_await b->run(ch);
 }
 
 asio::awaitable<void> plugin_client::read_stdio(std::weak_ptr<plugin_client> weak,

@@ -75,6 +75,8 @@ plugin_client::~plugin_client()
         child_->kill_and_reap();
         remove_leftover_sockets();
     }
+    if (child_)
+        child_->close_pipes(); // the readers end even if a grandchild holds the pipes
 }
 
 std::optional<exit_status> plugin_client::exit() const
@@ -167,15 +169,17 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
             co_await self->wait_for_output_end(500ms);
             if (self->first_line_)
                 break;
-            std::string msg = "plugin exited before we could connect";
+            failure f{errc::plugin_exited, "plugin exited before we could connect"};
             if (!self->exit_)
-                msg = "plugin closed its stdout without printing a handshake line";
-            co_return co_await self->abandon(failure{errc::plugin_exited, msg});
+                f.message = "plugin closed its stdout without printing a handshake line";
+            co_return co_await self->abandon(f);
         }
         if (clock::now() >= deadline)
-            co_return co_await self->abandon(
-                failure{errc::start_timeout, "timeout while waiting for plugin to start (no handshake "
-                                             "line within " + ms_text(cfg.start_timeout) + ")"});
+        {
+            failure f{errc::start_timeout, "timeout while waiting for plugin to start (no handshake "
+                                           "line within " + ms_text(cfg.start_timeout) + ")"};
+            co_return co_await self->abandon(f);
+        }
         co_await self->wait_for(deadline);
     }
     self->timings_.handshake = clock::now();
@@ -186,19 +190,27 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
     expect.allowed_protocols = cfg.allowed_protocols;
     auto hs = check_handshake_line(self->handshake_text_, expect, cfg.auto_mtls);
     if (!hs)
-        co_return co_await self->abandon(hs.error());
+    {
+        failure f = hs.error();
+        co_return co_await self->abandon(f);
+    }
     self->handshake_ = std::move(*hs);
     cfg.log.log(log_level::debug, log_module, "handshake",
                 {{"line", self->handshake_text_.substr(0, 200)}});
     if (self->exit_)
-        co_return co_await self->abandon(
-            failure{errc::plugin_exited, "plugin exited right after printing its handshake line"});
+    {
+        failure f{errc::plugin_exited, "plugin exited right after printing its handshake line"};
+        co_return co_await self->abandon(f);
+    }
 
     std::string target = self->handshake_.network == "unix" ? "unix:" + self->handshake_.address
                                                             : self->handshake_.address;
     auto connected = co_await self->connect(target);
     if (!connected)
-        co_return co_await self->abandon(connected.error());
+    {
+        failure f = connected.error();
+        co_return co_await self->abandon(f);
+    }
     co_return self;
 }
 
@@ -225,7 +237,7 @@ plugin_client::do_reattach(std::shared_ptr<plugin_client> self, reattach_config 
     co_return self;
 }
 
-asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(std::string target)
+asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(const std::string& target)
 {
     grpc::channel_options opts = cfg_.channel;
     opts.log = cfg_.log;
@@ -316,8 +328,9 @@ asio::awaitable<void> plugin_client::wait_for_output_end(std::chrono::millisecon
         co_await wait_for(deadline);
 }
 
-asio::awaitable<failure> plugin_client::abandon(failure f)
+asio::awaitable<failure> plugin_client::abandon(const failure& reason)
 {
+    failure f = reason;
     shut_down_ = true;
     const bool had_exited = exit_.has_value();
     if (child_ && !had_exited)
@@ -328,6 +341,7 @@ asio::awaitable<failure> plugin_client::abandon(failure f)
         auto st = child_->kill_and_reap();
         if (!exit_)
             exit_ = st;
+        child_->close_pipes();
         if (had_exited)
             f.message += " (" + st.to_string() + ")";
     }

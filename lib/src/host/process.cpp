@@ -219,6 +219,13 @@ exit_status child_process::kill_and_reap() noexcept
     return *reap(true);
 }
 
+void child_process::close_pipes() noexcept
+{
+    error_code ignored;
+    stdout_.close(ignored);
+    stderr_.close(ignored);
+}
+
 asio::awaitable<std::tuple<error_code, exit_status>> child_process::wait()
 {
     if (auto s = try_reap())

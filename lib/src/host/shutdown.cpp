@@ -79,6 +79,7 @@ asio::awaitable<shutdown_result> plugin_client::shutdown()
         auto st = child_->kill_and_reap();
         if (!exit_)
             exit_ = st;
+        child_->close_pipes();
         r.exit = exit_;
         r.removed_sockets = remove_leftover_sockets();
         for (const auto& path : r.removed_sockets)

@@ -197,10 +197,10 @@ private:
     static asio::awaitable<void> run_broker(std::shared_ptr<host::broker> b,
                                             std::shared_ptr<grpc::channel> ch);
 
-    asio::awaitable<boost::system::result<void, failure>> connect(std::string target);
+    asio::awaitable<boost::system::result<void, failure>> connect(const std::string& target);
     asio::awaitable<void> wait_for(std::chrono::steady_clock::time_point deadline);
     asio::awaitable<void> wait_for_output_end(std::chrono::milliseconds limit);
-    asio::awaitable<failure> abandon(failure f);
+    asio::awaitable<failure> abandon(const failure& reason);
     void notify() { signal_.cancel(); }
     void on_stderr_line(const std::string& line);
     void on_stdout_line(std::string line);

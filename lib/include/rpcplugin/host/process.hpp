@@ -112,6 +112,13 @@ public:
     /** SIGKILL and a blocking `waitpid`, unless already reaped; returns the status. */
     exit_status kill_and_reap() noexcept;
 
+    /**
+     * Closes the host's ends of the stdout and stderr pipes; pending reads complete with
+     * `operation_aborted`. For when a grandchild of the plugin keeps the pipes open after
+     * the plugin is gone. Call it on the pipes' strand.
+     */
+    void close_pipes() noexcept;
+
 private:
     child_process(asio::any_io_executor ex, pid_t pid, int out_fd, int err_fd);
     std::optional<exit_status> reap(bool block);
