@@ -176,8 +176,8 @@ def case_py_plugin(opts):
     check({"source": "grpc-stdout", "data": "hello from the plugin's stdout\n"} in out, "GRPCStdio stdout chunk")
     check({"source": "grpc-stderr", "data": "a line on the plugin's stderr\n"} in out, "GRPCStdio stderr chunk")
     check({"source": "stdout", "data": "plain stdout"} in out, "stdout line after the handshake")
-    check((j.get("peer_certificate") is None) and "O=py-plugin" in j["tls"]["peer_certificate"]["subject"],
-          "AutoMTLS with a grpcio plugin")
+    peer = ((j.get("tls") or {}).get("peer_certificate") or {})
+    check("O=py-plugin" in peer.get("subject", ""), "AutoMTLS with a grpcio plugin")
     check_clean(r)
 
 
@@ -293,6 +293,26 @@ def case_ignores_shutdown(opts):
     check_clean(r)
 
 
+def case_interrupted(opts):
+    """SIGINT while waiting for the handshake: the host kills and reaps the plugin, exits 130."""
+    tmp = tempfile.mkdtemp(prefix="host-cli-")
+    env = dict(os.environ, TMPDIR=tmp)
+    host = subprocess.Popen([opts.host, "--cookie", "K=v", "--env", "PID_FILE=" + os.path.join(tmp, "pid"),
+                             os.path.join(opts.dir, "bad_plugins/silent.sh")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(os.path.join(tmp, "pid")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    host.send_signal(signal.SIGINT)
+    out, err = host.communicate(timeout=10)
+    print("--- exit %d\n%s\n--- stderr\n%s" % (host.returncode, out, err))
+    check(host.returncode == 130, "exit status 130 after SIGINT")
+    check("interrupted by signal 2; plugin killed" in err, "says so on stderr")
+    os.unlink(os.path.join(tmp, "pid"))
+    check_clean(Run([], subprocess.CompletedProcess([], 0, "", ""), 0, tmp))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True)
@@ -326,6 +346,8 @@ def main():
         case_reattach(opts)
     elif c == "ignores-shutdown":
         case_ignores_shutdown(opts)
+    elif c == "interrupted":
+        case_interrupted(opts)
     elif c in BAD:
         case_bad(opts, c)
     else:

@@ -183,17 +183,21 @@ std::string render_text(const report& r)
     for (const auto& d : r.demo)
         t.line("broker", std::string(d.ok ? "ok: " : "FAILED: ") + d.detail +
                              (d.elapsed.count() ? "  (" + ms_text(d.elapsed) + ")" : ""));
-    if (r.connected && !r.reattached)
+    if (r.connected)
     {
         std::string stdio = !r.stdio ? "GRPCStdio stream open"
                             : r.stdio->code() == rpcplugin::grpc::status_code::unimplemented
-                                ? "GRPCStdio not served (UNIMPLEMENTED)"
+                                ? "GRPCStdio not served"
                                 : "GRPCStdio ended: " + status_text(*r.stdio);
         std::size_t pipe = 0, grpc_out = 0;
         for (const auto& o : r.output)
             (o.source == rpcplugin::host::output_source::stdout_pipe ? pipe : grpc_out) += 1;
-        t.line("output", stdio + "; " + std::to_string(grpc_out) + " chunk(s) over GRPCStdio, " +
-                             std::to_string(pipe) + " line(s) on stdout after the handshake");
+        if (r.output.empty())
+            t.line("output", "nothing captured (" + stdio +
+                                 (r.reattached ? ")" : "; nothing on stdout after the handshake line)"));
+        else
+            t.line("output", std::to_string(grpc_out) + " chunk(s) over GRPCStdio (" + stdio + "), " +
+                                 std::to_string(pipe) + " line(s) on stdout after the handshake line");
     }
     for (const auto& o : r.output)
     {
@@ -202,7 +206,8 @@ std::string render_text(const report& r)
             data.pop_back();
         t.line(rpcplugin::host::to_string(o.source), data);
     }
-    for (const auto& rec : r.stderr_records)
+    // After a failed start, the stderr tail is part of the error already.
+    for (const auto& rec : r.error ? std::vector<rpcplugin::host::plugin_log_record>{} : r.stderr_records)
     {
         std::string mod = rec.module.empty() ? "" : rec.module + ": ";
         t.line("stderr", std::string(rpcplugin::to_string(rec.level)) + " " + mod + rec.text());
@@ -214,7 +219,8 @@ std::string render_text(const report& r)
             t.line("shutdown", "disconnected (the plugin is not ours to stop)");
         else
         {
-            std::string text = "Controller.Shutdown " + status_text(s.controller) + "; ";
+            std::string text = "Controller.Shutdown " + status_text(s.controller) +
+                               (s.controller.ok() ? "; " : " (ignored, as go-plugin does); ");
             if (s.killed)
                 text += "still running after the grace period: killed (SIGKILL); ";
             text += (s.exit ? s.exit->to_string() : std::string("exit unknown")) + " after " +

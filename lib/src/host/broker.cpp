@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <random>
 
@@ -118,6 +119,9 @@ asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> broker::d
             co_return error_code(asio::error::timed_out);
         asio::steady_timer timeout(ex_, deadline);
         co_await (announce_signal_.async_wait(use_tuple) || timeout.async_wait(use_tuple));
+        auto cs = co_await asio::this_coro::cancellation_state;
+        if (cs.cancelled() != asio::cancellation_type::none)
+            co_return error_code(asio::error::operation_aborted);
     }
     std::string target = info->network == "unix" ? "unix:" + info->address : info->address;
     co_return co_await grpc::channel::connect(ex_, target, settings_.channel);
@@ -162,8 +166,11 @@ asio::awaitable<grpc::status> broker::run(std::shared_ptr<grpc::channel> ch)
                 if (!ok)
                     co_return;
             }
+            // outgoing_signal_ is woken by cancel(): tell a notification from the reader's
+            // end (the || below cancels this coroutine) by the cancellation state.
             co_await outgoing_signal_.async_wait(use_tuple);
-            if (closed_)
+            auto cs = co_await asio::this_coro::cancellation_state;
+            if (closed_ || cs.cancelled() != asio::cancellation_type::none)
                 co_return;
         }
     };

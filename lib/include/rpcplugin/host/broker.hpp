@@ -86,7 +86,8 @@ public:
      *
      * Completes with the channel, or `asio::error::timed_out` (never announced),
      * `errc::shut_down` (the broker closed meanwhile) or the connect error.
-     * Cancellation: terminal cancellation aborts the wait or the connect.
+     * Cancellation: terminal cancellation aborts the wait (`operation_aborted`) or the
+     * connect.
      */
     asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> dial(std::uint32_t id);
 
