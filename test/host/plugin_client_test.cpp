@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <tuple>
 #include <fstream>
 #include <sys/wait.h>
 
@@ -245,6 +246,57 @@ TEST_SUITE("host")
         check_reaped(pid);
         c.reset();
         check_no_sockets(dir);
+    }
+
+    TEST_CASE("the C++ KV plugin over TCP with AutoMTLS, brokered connections over TCP too")
+    {
+        rpcplugin::test::temp_dir dir;
+        asio::io_context io(1);
+        auto cfg = config_in(dir, "RPCPLUGIN_KV_PLUGIN", "kv");
+        cfg.env.push_back("PLUGIN_SERVER_TRANSPORTS=tcp");
+        cfg.min_port = 20000;
+        cfg.max_port = 24999;
+        auto r = rpcplugin::test::run(io, launch({kv_plugin(), {}}, cfg), 20s);
+        REQUIRE_MESSAGE(r.has_value(), r.error().message);
+        auto c = *r;
+        CHECK(c->handshake().network == "tcp");
+        CHECK(c->handshake().address.starts_with("127.0.0.1:"));
+        const int port = std::stoi(c->handshake().address.substr(10));
+        CHECK(port >= 20000);
+        CHECK(port <= 24999);
+        CHECK(c->channel()->tls_session().alpn == "h2");
+        const long pid = c->pid();
+        kv_results results;
+        rpcplugin::test::run(io, exercise_kv(c, results), 30s);
+        check_kv(results);
+        check_reaped(pid);
+        c.reset();
+        check_no_sockets(dir);
+    }
+
+    TEST_CASE("without on_log, the plugin's stderr goes to the host's logger")
+    {
+        rpcplugin::test::temp_dir dir;
+        asio::io_context io(1);
+        auto cfg = config_in(dir, "K", "v");
+        std::vector<std::tuple<rpcplugin::log_level, std::string, std::string>> records;
+        cfg.log = rpcplugin::logger(rpcplugin::log_level::trace,
+                                    [&](rpcplugin::log_level l, std::string_view module, std::string_view msg,
+                                        std::initializer_list<rpcplugin::log_field>)
+                                    { records.emplace_back(l, module, msg); });
+        cfg.plugin_log_name = "db-plugin";
+        auto f = launch_fails(io, {bad_plugin("exits_early.sh"), {}}, cfg);
+        CHECK(f.code == errc::plugin_exited);
+        using R = std::tuple<rpcplugin::log_level, std::string, std::string>;
+        CHECK(std::count(records.begin(), records.end(),
+                         R{rpcplugin::log_level::info, "db-plugin", "starting the plugin"}) == 1);
+        CHECK(std::count(records.begin(), records.end(),
+                         R{rpcplugin::log_level::error, "db-plugin",
+                           "cannot open the database /nonexistent/db: no such file or directory"}) == 1);
+        // The host's own account of the failure.
+        CHECK(std::any_of(records.begin(), records.end(),
+                          [](const R& x) { return std::get<1>(x) == "rpcplugin.host" &&
+                                                  std::get<2>(x) == "plugin failed to start"; }));
     }
 
     TEST_CASE("a plugin that exits before its handshake: plugin_exited with its stderr tail")
