@@ -457,6 +457,23 @@ TEST_SUITE("host")
         check_no_sockets(dir);
     }
 
+    TEST_CASE("a handshake line written a few bytes at a time is read whole")
+    {
+        rpcplugin::test::temp_dir dir;
+        asio::io_context io(1);
+        auto cfg = config_in(dir, "TEST_PY_PLUGIN", "1");
+        auto r = rpcplugin::test::run(io, launch({py_plugin(), {"--slow-line", "--stdout-line", "after"}}, cfg), 20s);
+        REQUIRE_MESSAGE(r.has_value(), r.error().message);
+        auto c = *r;
+        CHECK(c->handshake_text().starts_with("1|1|unix|" + dir.path().string()));
+        CHECK(c->handshake_text().size() > 600); // the whole certificate arrived
+        CHECK(rpcplugin::test::run(io, c->ping(), 10s).ok());
+        auto sd = rpcplugin::test::run(io, c->shutdown(), 20s);
+        CHECK(sd.graceful);
+        c.reset();
+        check_no_sockets(dir);
+    }
+
     TEST_CASE("a plugin that announces before it listens is reached by retrying with backoff")
     {
         rpcplugin::test::temp_dir dir;

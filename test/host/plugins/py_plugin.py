@@ -8,12 +8,13 @@ stdout and one stderr chunk, then keeps the stream open) and grpc.reflection.v1a
 (list_services). With PLUGIN_CLIENT_CERT it does AutoMTLS with a certificate made by the
 openssl command. Messages are encoded by hand (no generated stubs needed).
 
-    py_plugin.py [--ignore-shutdown] [--stdout-line TEXT] [--announce-early SECONDS]
+    py_plugin.py [--ignore-shutdown] [--stdout-line TEXT] [--announce-early SECONDS] [--slow-line]
 
 --ignore-shutdown: Controller.Shutdown answers OK but the process keeps running (the
 host must kill it). --stdout-line: a line printed on the real stdout after the handshake.
 --announce-early: print the handshake line, then wait that long before listening (the
-host has to retry its connection). PID_FILE, when set, receives the process id.
+host has to retry its connection). --slow-line: the handshake line is written a few bytes
+at a time, with pauses. PID_FILE, when set, receives the process id.
 """
 import argparse
 import base64
@@ -154,6 +155,7 @@ def main():
     ap.add_argument("--ignore-shutdown", action="store_true")
     ap.add_argument("--stdout-line")
     ap.add_argument("--announce-early", type=float, default=0.0)
+    ap.add_argument("--slow-line", action="store_true")
     args = ap.parse_args()
     if os.environ.get("PID_FILE"):
         with open(os.environ["PID_FILE"], "w") as f:
@@ -198,7 +200,14 @@ def main():
         server.add_insecure_port("unix:" + sock)
     server.start()
     log("DEBUG", "listening on " + sock)
-    if not args.announce_early:
+    if args.slow_line:
+        out = sys.stdout.buffer
+        data = (line + "\n").encode()
+        for i in range(0, len(data), 16):
+            out.write(data[i:i + 16])
+            out.flush()
+            time.sleep(0.01)
+    elif not args.announce_early:
         print(line, flush=True)
     if args.stdout_line:
         print(args.stdout_line, flush=True)
