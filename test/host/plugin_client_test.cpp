@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <cerrno>
@@ -163,6 +164,15 @@ asio::awaitable<void> exercise_kv(std::shared_ptr<host::plugin_client> c, kv_res
         (*counter)->close();
     }
     out.shutdown = co_await c->shutdown();
+}
+
+// Two shutdowns at once: the second waits for the first and gets the same result.
+asio::awaitable<std::pair<host::shutdown_result, host::shutdown_result>>
+shutdown_twice(std::shared_ptr<host::plugin_client> c)
+{
+    using namespace asio::experimental::awaitable_operators;
+    auto [a, b] = co_await (c->shutdown() && c->shutdown());
+    co_return std::pair{a, b};
 }
 
 void check_kv(const kv_results& r)
@@ -406,7 +416,9 @@ TEST_SUITE("host")
         auto c = *r;
         const std::string socket = c->handshake().address;
         CHECK(std::filesystem::exists(socket));
-        auto sd = rpcplugin::test::run(io, c->shutdown(), 20s);
+        auto [sd, concurrent] = rpcplugin::test::run(io, shutdown_twice(c), 20s);
+        CHECK(concurrent.killed);
+        CHECK(concurrent.duration == sd.duration);
         CHECK(sd.controller.ok());
         CHECK_FALSE(sd.graceful);
         CHECK(sd.killed);

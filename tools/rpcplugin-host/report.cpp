@@ -185,19 +185,19 @@ std::string render_text(const report& r)
                              (d.elapsed.count() ? "  (" + ms_text(d.elapsed) + ")" : ""));
     if (r.connected)
     {
-        std::string stdio = !r.stdio ? "GRPCStdio stream open"
+        std::string stdio = !r.stdio ? "stream open"
                             : r.stdio->code() == rpcplugin::grpc::status_code::unimplemented
-                                ? "GRPCStdio not served"
-                                : "GRPCStdio ended: " + status_text(*r.stdio);
+                                ? "not served"
+                                : "ended: " + status_text(*r.stdio);
         std::size_t pipe = 0, grpc_out = 0;
         for (const auto& o : r.output)
             (o.source == rpcplugin::host::output_source::stdout_pipe ? pipe : grpc_out) += 1;
-        if (r.output.empty())
-            t.line("output", "nothing captured (" + stdio +
-                                 (r.reattached ? ")" : "; nothing on stdout after the handshake line)"));
-        else
-            t.line("output", std::to_string(grpc_out) + " chunk(s) over GRPCStdio (" + stdio + "), " +
-                                 std::to_string(pipe) + " line(s) on stdout after the handshake line");
+        std::string text = "GRPCStdio " + stdio;
+        if (grpc_out > 0 || !r.stdio)
+            text += ": " + std::to_string(grpc_out) + " chunk(s)";
+        if (!r.reattached)
+            text += "; stdout after the handshake line: " + std::to_string(pipe) + " line(s)";
+        t.line("output", text);
     }
     for (const auto& o : r.output)
     {

@@ -31,6 +31,14 @@ asio::awaitable<shutdown_result> plugin_client::shutdown()
 {
     if (shutdown_result_)
         co_return *shutdown_result_;
+    if (shutdown_started_)
+    {
+        // Another shutdown is under way: its result is ours.
+        while (!shutdown_result_)
+            co_await wait_for(clock::now() + 1s);
+        co_return *shutdown_result_;
+    }
+    shutdown_started_ = true;
     shut_down_ = true;
     const auto t0 = clock::now();
     shutdown_result r;
@@ -89,6 +97,7 @@ asio::awaitable<shutdown_result> plugin_client::shutdown()
     else
         r.duration = clock::now() - t0;
     shutdown_result_ = r;
+    notify();
     co_return r;
 }
 } // namespace rpcplugin::host

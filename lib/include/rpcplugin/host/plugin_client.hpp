@@ -172,7 +172,7 @@ public:
      * recorded, not required), closes the connection, waits up to the kill grace period
      * (2 s) for the exit, then SIGKILLs. Always reaps the process and removes the socket
      * files it left. For a reattached plugin only the connections are closed.
-     * Idempotent: a second call returns the first result.
+     * Idempotent: a later or concurrent call completes with the first call's result.
      *
      * Cancellation: not cancellable (bounded by about twice the kill grace period).
      */
@@ -229,7 +229,8 @@ private:
     log_line_parser log_parser_;
     std::optional<grpc::status> stdio_result_;
 
-    bool shut_down_ = false;
+    bool shut_down_ = false;        // the process is no longer the destructor's to kill
+    bool shutdown_started_ = false; // shutdown() runs
     std::optional<shutdown_result> shutdown_result_;
 };
 } // namespace rpcplugin::host
