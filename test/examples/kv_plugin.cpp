@@ -10,6 +10,7 @@
 #include "kv/kv.pb.h"
 
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -85,6 +86,9 @@ int main(int argc, char** argv)
         "/kv.KV/Put",
         [&](rg::server_context&, const kv::PutRequest& req, kv::Empty&) -> asio::awaitable<status>
         {
+            // Plain stdout: the runtime captures it and streams it to the host (GRPCStdio).
+            std::printf("kv: put %s\n", req.key().c_str());
+            std::fflush(stdout);
             if (req.add_server() == 0)
             {
                 store.put(req.key(), req.value());

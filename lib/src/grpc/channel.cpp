@@ -158,6 +158,7 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
     std::shared_ptr<asio::ssl::context> tls_ctx;
     std::optional<transport::stream> stream;
     std::string alpn, subject;
+    tls::session_info session;
     if (opts.tls)
     {
         auto ctx = tls::make_client_context(*opts.tls);
@@ -175,12 +176,14 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
         stream.emplace(std::move(*s));
         alpn = tls::negotiated_alpn(stream->native_tls_handle());
         subject = tls::peer_subject(stream->native_tls_handle());
+        session = tls::describe_session(stream->native_tls_handle());
     }
     else
         stream.emplace(std::move(sock));
 
     ch->alpn_ = std::move(alpn);
     ch->peer_subject_ = std::move(subject);
+    ch->tls_session_ = std::move(session);
     auto c = std::make_shared<connection>(tls_ctx, std::move(*stream), strand, ch->opts_.http2);
     ch->conn_ = c;
     asio::co_spawn(strand, ch->run(c), asio::detached);

@@ -131,4 +131,26 @@ std::string peer_subject(const SSL* ssl)
     X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof(buf));
     return buf;
 }
+
+session_info describe_session(const SSL* ssl)
+{
+    session_info info;
+    if (!ssl)
+        return info;
+    info.version = SSL_get_version(ssl);
+    if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl))
+        info.cipher = SSL_CIPHER_standard_name(c);
+    info.alpn = negotiated_alpn(ssl);
+    if (X509* cert = SSL_get0_peer_certificate(ssl))
+    {
+        int n = i2d_X509(cert, nullptr);
+        if (n > 0)
+        {
+            info.peer_certificate_der.resize(static_cast<std::size_t>(n));
+            auto* p = reinterpret_cast<unsigned char*>(info.peer_certificate_der.data());
+            i2d_X509(cert, &p);
+        }
+    }
+    return info;
+}
 } // namespace rpcplugin::tls

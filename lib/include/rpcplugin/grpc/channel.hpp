@@ -79,6 +79,8 @@ public:
     const std::string& alpn() const noexcept { return alpn_; }
     /** Subject of the server certificate (TLS), else empty. */
     const std::string& peer_subject() const noexcept { return peer_subject_; }
+    /** The TLS session: version, cipher, ALPN, server certificate (all empty for h2c). */
+    const tls::session_info& tls_session() const noexcept { return tls_session_; }
 
     /** Internal. */
     channel(asio::any_io_executor ex, channel_options opts, std::string authority);
@@ -95,6 +97,7 @@ private:
     std::string scheme_;
     std::string alpn_;
     std::string peer_subject_;
+    tls::session_info tls_session_;
     std::shared_ptr<connection> conn_;
     boost::system::error_code error_;
     bool closed_ = false;

@@ -64,4 +64,20 @@ std::string negotiated_alpn(const SSL* ssl);
 
 /** The subject of the peer's leaf certificate in one-line form, or empty without one. */
 std::string peer_subject(const SSL* ssl);
+
+/** What an established TLS session negotiated (all empty for plaintext). */
+struct session_info
+{
+    /** Protocol version, OpenSSL's name: `TLSv1.3`, `TLSv1.2`. */
+    std::string version;
+    /** Cipher suite, IANA name: `TLS_AES_128_GCM_SHA256`. */
+    std::string cipher;
+    /** The negotiated ALPN protocol (`h2`). */
+    std::string alpn;
+    /** The peer's leaf certificate, DER; empty without one. */
+    std::string peer_certificate_der;
+};
+
+/** Describes the session of `ssl` (a completed handshake). */
+session_info describe_session(const SSL* ssl);
 } // namespace rpcplugin::tls

@@ -1,0 +1,379 @@
+#include "rpcplugin/host/plugin_client.hpp"
+
+#include "rpcplugin/host/environment.hpp"
+#include "rpcplugin/host/handshake.hpp"
+#include "rpcplugin/tls/context.hpp"
+
+#include "grpc/health/v1/health.pb.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstdlib>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rpcplugin::host
+{
+using boost::system::error_code;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+
+namespace
+{
+constexpr std::string_view log_module = "rpcplugin.host";
+constexpr std::size_t tail_lines = 20;
+
+std::string ms_text(clock::duration d)
+{
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
+// Errors worth another connect attempt: the socket file is not there yet, nobody accepts.
+bool transient(const error_code& ec)
+{
+    return ec == boost::system::errc::no_such_file_or_directory ||
+           ec == boost::system::errc::connection_refused ||
+           ec == boost::system::errc::resource_unavailable_try_again;
+}
+
+std::string socket_dir_for(const client_config& cfg)
+{
+    if (!cfg.unix_socket_dir.empty())
+        return cfg.unix_socket_dir;
+    const char* tmp = std::getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+} // namespace
+
+std::string_view to_string(output_source s) noexcept
+{
+    switch (s)
+    {
+    case output_source::stdout_pipe: return "stdout";
+    case output_source::grpc_stdout: return "grpc-stdout";
+    case output_source::grpc_stderr: return "grpc-stderr";
+    }
+    return "?";
+}
+
+plugin_client::plugin_client(asio::any_io_executor ex, client_config cfg)
+    : ex_(std::move(ex))
+    , cfg_(std::move(cfg))
+    , signal_(ex_, clock::time_point::max())
+{
+}
+
+plugin_client::~plugin_client()
+{
+    if (child_ && !shut_down_)
+    {
+        child_->kill_and_reap();
+        remove_leftover_sockets();
+    }
+    if (child_)
+        child_->close_pipes(); // the readers end even if a grandchild holds the pipes
+}
+
+std::optional<exit_status> plugin_client::exit() const
+{
+    if (exit_)
+        return exit_;
+    return child_ ? child_->status() : std::nullopt;
+}
+
+// -- launch -------------------------------------------------------------------------------
+
+asio::awaitable<plugin_client::result_type>
+plugin_client::launch(asio::any_io_executor ex, const command& cmd, const client_config& cfg)
+{
+    auto strand = asio::make_strand(ex);
+    auto self = std::make_shared<plugin_client>(strand, cfg);
+    return asio::co_spawn(strand, do_launch(std::move(self), cmd), asio::use_awaitable);
+}
+
+asio::awaitable<plugin_client::result_type>
+plugin_client::reattach(asio::any_io_executor ex, const reattach_config& rc, const client_config& cfg)
+{
+    auto strand = asio::make_strand(ex);
+    auto self = std::make_shared<plugin_client>(strand, cfg);
+    return asio::co_spawn(strand, do_reattach(std::move(self), rc), asio::use_awaitable);
+}
+
+asio::awaitable<plugin_client::result_type>
+plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
+{
+    const client_config& cfg = self->cfg_;
+    self->cmd_ = cmd;
+    if (cmd.path.empty())
+        co_return failure{errc::invalid_config, "no plugin executable given"};
+    if (cfg.protocol_versions.empty())
+        co_return failure{errc::invalid_config, "no app protocol version to offer the plugin"};
+
+    environment_options eo;
+    eo.cookie_key = cfg.magic_cookie_key;
+    eo.cookie_value = cfg.magic_cookie_value;
+    eo.protocol_versions = cfg.protocol_versions;
+    eo.min_port = cfg.min_port;
+    eo.max_port = cfg.max_port;
+    eo.unix_socket_dir = cfg.unix_socket_dir;
+    eo.extra = cfg.env;
+    eo.skip_host_env = cfg.skip_host_env;
+    if (cfg.auto_mtls)
+    {
+        // go-plugin's generateCert: ECDSA P-521, CN and SAN localhost, CA, client+server EKU.
+        plugin::certificate_options co;
+        co.curve = plugin::ec_curve::p521;
+        co.ip_addresses.clear();
+        auto gen = plugin::generate_certificate(co);
+        if (!gen)
+            co_return failure{errc::tls_setup_failed,
+                              "cannot generate the host certificate: " + gen.error().message};
+        self->host_cert_ = std::move(*gen);
+        eo.client_cert_pem = self->host_cert_->certificate_pem;
+    }
+
+    spawn_options so;
+    so.path = cmd.path;
+    so.args = cmd.args;
+    so.env = make_plugin_environment(current_environment(), eo);
+    so.inherit_stdin = cfg.inherit_stdin;
+    self->timings_.started = clock::now();
+    auto child = child_process::spawn(self->ex_, so);
+    if (!child)
+        co_return failure{errc::spawn_failed,
+                          "cannot start plugin " + cmd.path + ": " + child.error().message()};
+    self->child_ = std::shared_ptr<child_process>(std::move(*child));
+    self->pid_ = self->child_->pid();
+    const std::string pid_text = std::to_string(self->pid_);
+    cfg.log.log(log_level::debug, log_module, "plugin started", {{"path", cmd.path}, {"pid", pid_text}});
+
+    std::weak_ptr<plugin_client> weak = self;
+    asio::co_spawn(self->ex_, read_stdout(weak, self->child_), asio::detached);
+    asio::co_spawn(self->ex_, read_stderr(weak, self->child_), asio::detached);
+    asio::co_spawn(self->ex_, watch_exit(weak, self->child_), asio::detached);
+
+    // The handshake line, the exit, or the timeout, whichever comes first.
+    const auto deadline = self->timings_.started + cfg.start_timeout;
+    for (;;)
+    {
+        if (self->first_line_)
+            break;
+        if (self->exit_ || self->stdout_eof_)
+        {
+            // The line may still be in the pipe: read to the end of the output first.
+            co_await self->wait_for_output_end(500ms);
+            if (self->first_line_)
+                break;
+            failure f{errc::plugin_exited, "plugin exited before we could connect"};
+            if (!self->exit_)
+                f.message = "plugin closed its stdout without printing a handshake line";
+            co_return co_await self->abandon(f);
+        }
+        if (clock::now() >= deadline)
+        {
+            failure f{errc::start_timeout, "timeout while waiting for plugin to start (no handshake "
+                                           "line within " + ms_text(cfg.start_timeout) + ")"};
+            co_return co_await self->abandon(f);
+        }
+        co_await self->wait_for(deadline);
+    }
+    self->timings_.handshake = clock::now();
+    self->handshake_text_ = *self->first_line_;
+
+    plugin::host_expectations expect;
+    expect.versions = cfg.protocol_versions;
+    expect.allowed_protocols = cfg.allowed_protocols;
+    auto hs = check_handshake_line(self->handshake_text_, expect, cfg.auto_mtls);
+    if (!hs)
+    {
+        failure f = hs.error();
+        co_return co_await self->abandon(f);
+    }
+    self->handshake_ = std::move(*hs);
+    cfg.log.log(log_level::debug, log_module, "handshake",
+                {{"line", self->handshake_text_.substr(0, 200)}});
+    if (self->exit_)
+    {
+        failure f{errc::plugin_exited, "plugin exited right after printing its handshake line"};
+        co_return co_await self->abandon(f);
+    }
+
+    std::string target = self->handshake_.network == "unix" ? "unix:" + self->handshake_.address
+                                                            : self->handshake_.address;
+    auto connected = co_await self->connect(target);
+    if (!connected)
+    {
+        failure f = connected.error();
+        co_return co_await self->abandon(f);
+    }
+    co_return self;
+}
+
+asio::awaitable<plugin_client::result_type>
+plugin_client::do_reattach(std::shared_ptr<plugin_client> self, reattach_config rc)
+{
+    self->timings_.started = clock::now();
+    self->pid_ = rc.pid;
+    self->handshake_.app_version = rc.protocol_version;
+    self->handshake_.network = rc.network;
+    self->handshake_.address = rc.address;
+    self->handshake_.protocol = rc.protocol;
+    self->timings_.handshake = self->timings_.started;
+    if (rc.protocol != "grpc")
+        co_return failure{errc::unsupported_protocol,
+                          "unsupported plugin protocol \"" + rc.protocol + "\". Supported: [grpc]"};
+    std::string target = rc.network == "unix" ? "unix:" + rc.address : rc.address;
+    auto connected = co_await self->connect(target);
+    if (!connected)
+    {
+        self->shut_down_ = true;
+        co_return connected.error();
+    }
+    co_return self;
+}
+
+asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(const std::string& target)
+{
+    grpc::channel_options opts = cfg_.channel;
+    opts.log = cfg_.log;
+    std::string plugin_cert_pem;
+    if (!handshake_.server_cert_der.empty())
+    {
+        auto pem = plugin::certificate_der_to_pem(handshake_.server_cert_der);
+        if (!pem)
+            co_return failure{errc::bad_server_certificate,
+                              "error parsing server cert: " + pem.error().message};
+        plugin_cert_pem = std::move(*pem);
+        tls::client_config tc;
+        tc.server_roots_pem = plugin_cert_pem; // the plugin's certificate is the only root
+        tc.server_name = "localhost";
+        if (host_cert_)
+        {
+            tc.certificate_chain_pem = host_cert_->certificate_pem;
+            tc.private_key_pem = host_cert_->private_key_pem;
+        }
+        opts.tls = std::move(tc);
+    }
+
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const unsigned attempts = std::max(1u, cfg_.connect_backoff.max_attempts);
+    error_code last;
+    for (unsigned attempt = 1;; ++attempt)
+    {
+        auto r = co_await grpc::channel::connect(ex_, target, opts);
+        if (r)
+        {
+            channel_ = std::move(*r);
+            break;
+        }
+        last = r.error();
+        const std::string attempt_text = std::to_string(attempt);
+        cfg_.log.log(log_level::debug, log_module, "connect attempt failed",
+                     {{"target", target}, {"attempt", attempt_text}, {"error", last.message()}});
+        if (!transient(last) || attempt >= attempts || (child_ && exit_))
+            co_return failure{errc::connect_failed, "cannot connect to the plugin at " + target + ": " +
+                                                        last.message()};
+        asio::steady_timer t(ex_, backoff_delay(cfg_.connect_backoff, attempt, unit(rng)));
+        co_await t.async_wait(use_tuple);
+    }
+    timings_.connected = clock::now();
+
+    broker::settings bs;
+    bs.network = handshake_.network;
+    bs.socket_dir = socket_dir_for(cfg_);
+    bs.channel = opts;
+    bs.dial_timeout = cfg_.broker_dial_timeout;
+    bs.server_options.log = opts.log;
+    bs.server_options.max_receive_message_size = cfg_.channel.max_receive_message_size;
+    bs.server_options.max_send_message_size = cfg_.channel.max_send_message_size;
+    if (host_cert_ && !plugin_cert_pem.empty())
+    {
+        // Brokered servers: the host certificate, and only the plugin's is accepted.
+        tls::server_config sc;
+        sc.certificate_chain_pem = host_cert_->certificate_pem;
+        sc.private_key_pem = host_cert_->private_key_pem;
+        sc.client_roots_pem = plugin_cert_pem;
+        sc.require_client_certificate = true;
+        auto ctx = tls::make_server_context(sc);
+        if (!ctx)
+            co_return failure{errc::tls_setup_failed,
+                              "cannot set up TLS for brokered servers: " + ctx.error().message()};
+        bs.server_tls = *ctx;
+    }
+    broker_ = std::make_shared<host::broker>(ex_, std::move(bs));
+    asio::co_spawn(ex_, run_broker(broker_, channel_), asio::detached);
+    if (cfg_.consume_stdio)
+        asio::co_spawn(ex_, read_stdio(weak_from_this(), channel_), asio::detached);
+    co_return boost::system::result<void, failure>{};
+}
+
+// -- waiting ------------------------------------------------------------------------------
+
+asio::awaitable<void> plugin_client::wait_for(clock::time_point deadline)
+{
+    asio::steady_timer t(ex_, deadline);
+    co_await (signal_.async_wait(use_tuple) || t.async_wait(use_tuple));
+}
+
+asio::awaitable<void> plugin_client::wait_for_output_end(std::chrono::milliseconds limit)
+{
+    const auto deadline = clock::now() + limit;
+    while (!(stdout_eof_ && stderr_eof_ && (exit_ || !child_)) && clock::now() < deadline)
+        co_await wait_for(deadline);
+}
+
+asio::awaitable<failure> plugin_client::abandon(const failure& reason)
+{
+    failure f = reason;
+    shut_down_ = true;
+    const bool had_exited = exit_.has_value();
+    if (child_ && !had_exited)
+        child_->kill();
+    co_await wait_for_output_end(had_exited ? 500ms : 300ms);
+    if (child_)
+    {
+        auto st = child_->kill_and_reap();
+        if (!exit_)
+            exit_ = st;
+        child_->close_pipes();
+        if (had_exited)
+            f.message += " (" + st.to_string() + ")";
+    }
+    for (const auto& path : remove_leftover_sockets())
+        cfg_.log.log(log_level::debug, log_module, "removed the plugin's socket file", {{"path", path}});
+    if (!tail_.empty())
+    {
+        f.message += "\nplugin stderr (last " + std::to_string(tail_.size()) + " lines):";
+        for (const auto& l : tail_)
+            f.message += "\n  " + l;
+    }
+    cfg_.log.log(log_level::error, log_module, "plugin failed to start", {{"error", f.message}});
+    co_return f;
+}
+
+std::vector<std::string> plugin_client::remove_leftover_sockets()
+{
+    std::vector<std::string> paths;
+    if (handshake_.network == "unix" && !handshake_.address.empty())
+        paths.push_back(handshake_.address);
+    if (broker_)
+        for (const auto& p : broker_->plugin_socket_paths())
+            paths.push_back(p);
+    std::vector<std::string> removed;
+    for (const auto& p : paths)
+    {
+        struct stat st
+        {
+        };
+        if (::lstat(p.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && ::unlink(p.c_str()) == 0)
+            removed.push_back(p);
+    }
+    return removed;
+}
+} // namespace rpcplugin::host
