@@ -301,7 +301,13 @@ func reattachChecks(rep *reporter, sink *logSink, path string, args []string) {
 		}
 		select {
 		case rest := <-restCh:
-			if rest != "\n" { // the instructions end with an empty line
+			// The instructions end with an empty line; after it only the example's own
+			// "kv: put KEY" lines (debug mode leaves the application's stdout alone).
+			extra := false
+			for _, l := range strings.Split(strings.TrimPrefix(rest, "\n"), "\n") {
+				extra = extra || (l != "" && !strings.HasPrefix(l, "kv: put "))
+			}
+			if !strings.HasPrefix(rest, "\n") || extra {
 				return "", fmt.Errorf("more on stdout after the reattach line: %q", rest)
 			}
 		case <-time.After(2 * time.Second):
