@@ -151,10 +151,12 @@ public:
             return ctx->observer();
         }
         // Posted, so that the handler never starts inside an nghttp2 callback.
+        // The handler slot counts the handler against the connection's quota until it
+        // returns, even if its stream is reset earlier (http2::handler_slot).
         asio::post(ex_,
-                   [ctx, m, ex = ex_]
+                   [ctx, m, ex = ex_, slot = s.start_handler()]() mutable
                    {
-                       asio::co_spawn(ex, invoke(ctx, m),
+                       asio::co_spawn(ex, invoke(ctx, m, std::move(slot)),
                                       asio::bind_cancellation_slot(
                                           ctx->cancellation_slot(), [ctx](std::exception_ptr e)
                                           {
@@ -166,12 +168,14 @@ public:
     }
 
 private:
-    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, const method_entry* m)
+    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, const method_entry* m,
+                                        http2::handler_slot slot)
     {
         if (ctx->finished())
             co_return;
         status s = co_await m->handler(*ctx);
         ctx->finish(s);
+        slot.release(); // also released when the handler throws (the frame goes away)
     }
 
     server& srv_;
