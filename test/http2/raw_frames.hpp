@@ -11,6 +11,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,7 +41,9 @@ inline bytes frame(std::uint8_t type, std::uint8_t flags, std::uint32_t id,
                static_cast<unsigned char>(id >> 16),
                static_cast<unsigned char>(id >> 8),
                static_cast<unsigned char>(id)};
-    f.insert(f.end(), payload.begin(), payload.end());
+    f.resize(9 + payload.size());
+    if (!payload.empty())
+        std::memcpy(f.data() + 9, payload.data(), payload.size());
     return f;
 }
 
