@@ -365,3 +365,38 @@ TEST_SUITE("http2")
         CHECK(f.session->on_timer(f.t0 + 6s) == http2::errc::connection_too_old);
     }
 }
+
+TEST_SUITE("http2")
+{
+    TEST_CASE("limits: the stream whose DATA crosses max_request_buffer is reset ENHANCE_YOUR_CALM")
+    {
+        http2::settings cfg;
+        cfg.max_request_buffer = 100 * 1024;
+        fixture f(cfg);
+        f.dispatcher.answer = [](http2::server_session&, fake_dispatcher::request& r)
+        { r.observer->auto_consume = false; };
+        const std::string chunk(16 * 1024, 'x');
+        // Three streams hold 3 x 32 KiB = 96 KiB: under the limit.
+        for (std::uint32_t id : {1u, 3u, 5u})
+        {
+            REQUIRE_FALSE(f.feed(raw::headers(id, false)));
+            REQUIRE_FALSE(f.feed_all({raw::frame(NGHTTP2_DATA, 0, id, chunk),
+                                      raw::frame(NGHTTP2_DATA, 0, id, chunk)}));
+        }
+        CHECK(raw::of_type(f.out(), NGHTTP2_RST_STREAM).empty());
+        // Stream 7 crosses it.
+        REQUIRE_FALSE(f.feed(raw::headers(7, false)));
+        REQUIRE_FALSE(f.feed(raw::frame(NGHTTP2_DATA, 0, 7, chunk)));
+        auto rst = raw::of_type(f.out(), NGHTTP2_RST_STREAM);
+        REQUIRE(rst.size() == 1);
+        CHECK(rst[0].stream_id == 7);
+        CHECK(rst[0].rst_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(f.dispatcher.observer(7).close_code == NGHTTP2_ENHANCE_YOUR_CALM);
+
+        // Once a handler took its bytes, there is room again (the total is recounted).
+        f.dispatcher.observer(1).held = 0;
+        REQUIRE_FALSE(f.feed(raw::headers(9, false)));
+        REQUIRE_FALSE(f.feed(raw::frame(NGHTTP2_DATA, 0, 9, chunk)));
+        CHECK(raw::of_type(f.out(), NGHTTP2_RST_STREAM).empty());
+    }
+}

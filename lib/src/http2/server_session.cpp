@@ -38,6 +38,10 @@ struct server_session::stream_slot
     bool sending = false;
     /** Since when `sending` waits for the peer's flow-control window. */
     std::optional<std::chrono::steady_clock::time_point> blocked_since;
+    /** The observer's buffered_bytes() when last asked. */
+    std::size_t buffered = 0;
+    /** Reset for exceeding max_request_buffer: further DATA is dropped. */
+    bool shed = false;
 };
 
 // --- handler_slot ------------------------------------------------------------------------------
@@ -569,6 +573,7 @@ void server_session::close_all_streams(std::uint32_t error_code)
 {
     auto streams = std::move(streams_);
     streams_.clear();
+    buffered_ = 0;
     mark_activity(clock::now());
     for (auto& [id, s] : streams)
     {
@@ -712,8 +717,11 @@ int server_session::on_data_chunk(std::int32_t id, std::span<const unsigned char
     try
     {
         auto* s = slot(id);
-        if (s && s->observer)
+        if (s && s->observer && !s->shed)
+        {
             s->observer->on_data(data);
+            account_buffer(id, *s);
+        }
         else
             nghttp2_session_consume(session_, id, data.size());
         return 0;
@@ -724,6 +732,30 @@ int server_session::on_data_chunk(std::int32_t id, std::span<const unsigned char
     }
 }
 
+// Keeps the total of buffered request bytes; the stream whose data crosses the limit is
+// reset (ENHANCE_YOUR_CALM). The running total only grows with fresh numbers; before
+// resetting anyone it is recounted, since handlers take bytes without telling.
+void server_session::account_buffer(std::int32_t id, stream_slot& s)
+{
+    if (cfg_.max_request_buffer == 0)
+        return;
+    std::size_t now = s.observer->buffered_bytes();
+    buffered_ = buffered_ - std::min(buffered_, s.buffered) + now;
+    s.buffered = now;
+    if (buffered_ <= cfg_.max_request_buffer)
+        return;
+    buffered_ = 0;
+    for (auto& [other_id, other] : streams_)
+    {
+        other->buffered = other->observer && !other->shed ? other->observer->buffered_bytes() : 0;
+        buffered_ += other->buffered;
+    }
+    if (buffered_ <= cfg_.max_request_buffer)
+        return;
+    s.shed = true;
+    reset(id, NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
 int server_session::on_stream_close(std::int32_t id, std::uint32_t error_code) noexcept
 {
     auto it = streams_.find(id);
@@ -731,6 +763,7 @@ int server_session::on_stream_close(std::int32_t id, std::uint32_t error_code) n
         return 0;
     auto s = std::move(it->second);
     streams_.erase(it);
+    buffered_ -= std::min(buffered_, s->buffered);
     nghttp2_session_set_stream_user_data(session_, id, nullptr);
     mark_activity(clock::now());
     try

@@ -110,6 +110,9 @@ public:
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
     /** After the last body byte: the trailers to send, or empty to end with the DATA frame. */
     virtual std::vector<header> take_trailers() = 0;
+    /** Request bytes the observer holds now (received, not yet taken by its consumer);
+        counted against `settings::max_request_buffer`. */
+    virtual std::size_t buffered_bytes() const noexcept { return 0; }
 };
 
 /** Creates observers for new requests. Implemented by the layer above. */
@@ -272,6 +275,7 @@ private:
     bool stream_open(std::int32_t id) const noexcept;
     bool idle() const noexcept;
     void mark_activity(clock::time_point now) noexcept;
+    void account_buffer(std::int32_t id, stream_slot& s);
     void handler_done() noexcept;
 
     settings cfg_;
@@ -292,6 +296,7 @@ private:
     std::unique_ptr<detail::stream_ids> ids_;
     std::shared_ptr<detail::handler_count> handlers_;
     std::vector<unsigned char> pending_;
+    std::size_t buffered_ = 0; // sum of the streams' last known buffered_bytes()
     std::uint32_t settings_received_ = 0;
     std::uint32_t settings_acks_received_ = 0;
 
