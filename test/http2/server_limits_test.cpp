@@ -226,6 +226,27 @@ TEST_SUITE("http2")
         CHECK(f.session->running_handlers() == 0);
     }
 
+    TEST_CASE("limits: no pause when every handler still has its stream: nghttp2 refuses more")
+    {
+        http2::settings cfg;
+        cfg.max_concurrent_streams = 2;
+        fixture f(cfg);
+        std::vector<http2::handler_slot> slots;
+        f.dispatcher.answer = [&](http2::server_session& s, fake_dispatcher::request&)
+        { slots.push_back(s.start_handler()); };
+        // The limit is acknowledged (the fixture's SETTINGS ACK): stream 5 is one too many.
+        CHECK_FALSE(f.feed_all({raw::headers(1, false), raw::headers(3, false)}));
+        CHECK(f.session->running_handlers() == 2);
+        CHECK_FALSE(f.session->read_blocked());
+        auto ec = f.feed(raw::headers(5, false));
+        CHECK_FALSE(f.session->input_pending());
+        CHECK(f.dispatcher.requests.size() == 2);
+        auto frames = f.out();
+        bool refused = !raw::of_type(frames, NGHTTP2_GOAWAY).empty() ||
+                       !raw::of_type(frames, NGHTTP2_RST_STREAM).empty();
+        CHECK_MESSAGE(refused, ec.message());
+    }
+
     TEST_CASE("limits: a handler_slot may outlive its session")
     {
         http2::handler_slot slot;

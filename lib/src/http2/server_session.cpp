@@ -249,8 +249,12 @@ bool server_session::opens_stream_over_quota() const noexcept
     if (!header_held())
         return false;
     const auto& h = splitter_->header();
+    // Only while some handler outlives its stream: with every slot tied to an open stream,
+    // nghttp2 refuses the new stream itself (REFUSED_STREAM or PROTOCOL_ERROR), and
+    // pausing would only stall the connection.
+    auto quota = std::max<std::uint32_t>(1, cfg_.max_concurrent_streams);
     return h.type == NGHTTP2_HEADERS && (h.stream_id & 1) != 0 && ids_->is_new(h.stream_id) &&
-           !goaway_sent_ && handlers_->running >= std::max<std::uint32_t>(1, cfg_.max_concurrent_streams);
+           !goaway_sent_ && handlers_->running >= quota && streams_.size() < quota;
 }
 
 bool server_session::read_blocked() const noexcept

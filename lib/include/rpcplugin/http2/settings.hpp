@@ -34,10 +34,11 @@ struct settings
     std::uint32_t stream_window = 1024 * 1024;
     /** Connection-level receive window. */
     std::uint32_t connection_window = 8 * 1024 * 1024;
-    /** Request bytes the calls of one connection may buffer at once (received, not yet
-        taken by their handlers; `stream_observer::buffered_bytes`). Flow control bounds
-        a stream to its window plus one partial message (the largest message size), not
-        the connection; the stream whose DATA crosses this is reset with
+    /** Request bytes the calls of one connection may buffer at once
+        (`stream_observer::buffered_bytes`: received and not yet taken by the handlers,
+        counted as the memory holding them). Flow control bounds a stream to its
+        window plus one partial message (up to the largest message size), not the
+        connection; the stream whose DATA crosses this is reset with
         RST_STREAM(ENHANCE_YOUR_CALM) (the client sees RESOURCE_EXHAUSTED). 0: no limit. */
     std::size_t max_request_buffer = 16 * 1024 * 1024;
     /** Control frames (SETTINGS and PING acknowledgements, RST_STREAM, WINDOW_UPDATE,
