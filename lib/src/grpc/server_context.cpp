@@ -110,7 +110,6 @@ void server_context::on_data(std::span<const unsigned char> data)
         return;
     }
     held_bytes_ += data.size();
-    buffered_ += data.size(); // http2 max_request_buffer accounting
     if (auto ec = reader_.feed(data))
     {
         session_->consume(id_, std::exchange(held_bytes_, 0));
@@ -154,7 +153,6 @@ asio::awaitable<bool> server_context::read(std::string& payload)
         if (reader_.has_message())
         {
             frame f = reader_.pop();
-            buffered_ -= std::min(buffered_, prefix_size + f.payload.size());
             release_flow_control();
             last_compressed_ = f.compressed;
             if (!f.compressed)

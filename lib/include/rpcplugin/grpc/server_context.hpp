@@ -147,7 +147,7 @@ private:
     void on_close(std::uint32_t error_code) override;
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
     std::vector<http2::header> take_trailers() override;
-    std::size_t buffered_bytes() const noexcept override { return buffered_; }
+    std::size_t buffered_bytes() const noexcept override { return reader_.buffered_bytes(); }
 
     asio::awaitable<bool> enqueue(std::string framed);
     void cancel_call();
@@ -174,7 +174,6 @@ private:
 
     reader reader_;
     std::size_t held_bytes_ = 0;
-    std::size_t buffered_ = 0; // request bytes received and not yet read by the handler
     bool end_stream_ = false;
     bool last_compressed_ = false;
     rpcplugin::detail::waiter read_ready_;
