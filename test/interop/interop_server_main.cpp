@@ -54,6 +54,7 @@ int usage()
            "  --preface-timeout-ms N          TLS handshake + preface + first SETTINGS\n"
            "  --max-concurrent-streams N      streams and running handlers per connection\n"
            "  --max-outbound-frames N         queued frames before reading pauses\n"
+           "  --max-request-buffer BYTES      request bytes buffered per connection\n"
            "  --glitch-burst N --glitch-rate N  suspicious-frame budget\n"
            "  --min-ping-interval-ms N --max-ping-strikes N --permit-ping-without-calls\n"
            "  --write-stall-timeout-ms N      no write progress / zero window\n"
@@ -87,6 +88,7 @@ int main(int argc, char** argv)
         {"--max-concurrent-streams",
          [&](std::uint64_t v) { h2.max_concurrent_streams = static_cast<std::uint32_t>(v); }},
         {"--max-outbound-frames", [&](std::uint64_t v) { h2.max_outbound_frames = v; }},
+        {"--max-request-buffer", [&](std::uint64_t v) { h2.max_request_buffer = v; }},
         {"--glitch-burst", [&](std::uint64_t v) { h2.glitch_burst = static_cast<std::uint32_t>(v); }},
         {"--glitch-rate", [&](std::uint64_t v) { h2.glitch_rate = static_cast<std::uint32_t>(v); }},
         {"--min-ping-interval-ms", [&](std::uint64_t v) { h2.min_ping_interval = ms(v); }},
