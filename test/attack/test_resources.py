@@ -6,8 +6,9 @@
 One fresh server per case. Cases: stream exhaustion (100 calls left open, then a 101st
 stream over the acknowledged MAX_CONCURRENT_STREAMS: a connection error); an 8 MiB message
 (RESOURCE_EXHAUSTED on its length prefix, before it is buffered); partial messages (100
-streams each sending most of a 4 MiB message: the calls of one connection may buffer
-16 MiB, the stream that crosses it is reset with ENHANCE_YOUR_CALM). Each asserts the
+streams each sending most of a 4 MiB message: with --max-request-buffer 16 MiB the calls of
+one connection may buffer 16 MiB, the stream that crosses it is reset with
+ENHANCE_YOUR_CALM). Each asserts the
 cut-off within 1 s of crossing the limit, the healthy connection answering during and
 after, and the server's peak RSS growth under 32 MiB.
 """
@@ -67,8 +68,10 @@ def large_message(binary):
 
 
 def partial_messages(binary):
-    """100 streams each declare a 4 MiB message and send all of it but the last bytes."""
-    with Attack(binary) as a:
+    """100 streams each declare a 4 MiB message and send all of it but the last bytes.
+    The server runs with --max-request-buffer 16 MiB (the default, 32 MiB, leaves room
+    for 100 concurrent large unary calls)."""
+    with Attack(binary, ["--max-request-buffer", str(16 << 20)]) as a:
         c = H2(a.server, timeout=10)
         c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2**31 - 1})
         c.conn.increment_flow_control_window(2**30)

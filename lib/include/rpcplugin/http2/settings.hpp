@@ -39,8 +39,10 @@ struct settings
         counted as the memory holding them). Flow control bounds a stream to its
         window plus one partial message (up to the largest message size), not the
         connection; the stream whose DATA crosses this is reset with
-        RST_STREAM(ENHANCE_YOUR_CALM) (the client sees RESOURCE_EXHAUSTED). 0: no limit. */
-    std::size_t max_request_buffer = 16 * 1024 * 1024;
+        RST_STREAM(ENHANCE_YOUR_CALM) (the client sees RESOURCE_EXHAUSTED). The default
+        leaves room for gRPC's concurrent_large_unary (100 calls of 266 KiB at once).
+        0: no limit. */
+    std::size_t max_request_buffer = 32 * 1024 * 1024;
     /** Control frames (SETTINGS and PING acknowledgements, RST_STREAM, WINDOW_UPDATE,
         response HEADERS...) queued for the socket above which the session stops reading
         until the peer reads some: a peer that floods without reading cannot grow the queue
