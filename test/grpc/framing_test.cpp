@@ -251,6 +251,28 @@ TEST_SUITE("grpc")
         }
     }
 
+    TEST_CASE("a reader's memory follows what arrived, not the declared length")
+    {
+        grpc::reader r(4u * 1024 * 1024);
+        CHECK(r.buffered_bytes() == 0);
+        CHECK_FALSE(r.feed(prefix(0, 4u * 1024 * 1024)));
+        CHECK(r.buffered_bytes() == 0); // a length prefix alone reserves nothing
+        const std::string body = pattern(4u * 1024 * 1024, 7);
+        const bytes all(body.begin(), body.end());
+        CHECK_FALSE(r.feed(slice(all, 0, 1)));
+        CHECK(r.buffered_bytes() > 0);
+        CHECK(r.buffered_bytes() <= 16 * 1024);
+        CHECK_FALSE(r.feed(slice(all, 1, 100000)));
+        CHECK(r.buffered_bytes() >= 100000);
+        CHECK(r.buffered_bytes() <= 100000 + 16 * 1024);
+        CHECK_FALSE(r.feed(slice(all, 100000, all.size())));
+        REQUIRE(r.queued() == 1);
+        CHECK(r.buffered_bytes() == body.size());
+        CHECK(r.pop().payload == body);
+        CHECK(r.buffered_bytes() == 0);
+        CHECK(r.idle());
+    }
+
     TEST_CASE("a flag byte other than 0 or 1 is a compression error")
     {
         SUBCASE("alone, reported as soon as the flag arrives")

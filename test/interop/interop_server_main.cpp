@@ -2,7 +2,10 @@
 //
 //   rpcplugin-interop-server --listen unix:/path | HOST:PORT
 //                            [--tls --cert FILE --key FILE [--client-ca FILE]]
-//                            [--preface-timeout-ms N] [--log-level debug]
+//                            [--log-level debug] [HTTP/2 limits, see usage()]
+//
+// The HTTP/2 limit flags set the fields of `http2::settings` of the same name (durations
+// in milliseconds), so that tests can use short timeouts and small limits.
 //
 // Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT stop it.
 #include "test_service.hpp"
@@ -16,10 +19,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -40,10 +47,31 @@ std::string read_file(const std::string& path)
 
 int usage()
 {
-    std::cerr << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT "
-                 "[--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] "
-                 "[--preface-timeout-ms N]\n";
+    std::cerr
+        << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT\n"
+           "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL]\n"
+           "HTTP/2 limits (rpcplugin::http2::settings; durations in ms, 0 = off):\n"
+           "  --preface-timeout-ms N          TLS handshake + preface + first SETTINGS\n"
+           "  --max-concurrent-streams N      streams and running handlers per connection\n"
+           "  --max-outbound-frames N         queued frames before reading pauses\n"
+           "  --max-request-buffer BYTES      request bytes buffered per connection\n"
+           "  --glitch-burst N --glitch-rate N  suspicious-frame budget\n"
+           "  --min-ping-interval-ms N --max-ping-strikes N --permit-ping-without-calls\n"
+           "  --write-stall-timeout-ms N      no write progress / zero window\n"
+           "  --idle-timeout-ms N             GOAWAY after no streams for N\n"
+           "  --max-connection-age-ms N --max-connection-age-grace-ms N\n"
+           "  --keepalive-time-ms N --keepalive-timeout-ms N\n";
     return 2;
+}
+
+// Parses a non-negative integer flag value; false if it is not one.
+bool parse_count(const std::string& text, std::uint64_t& out)
+{
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+        text.size() > 18)
+        return false;
+    out = std::stoull(text);
+    return true;
 }
 } // namespace
 
@@ -51,13 +79,46 @@ int main(int argc, char** argv)
 {
     std::string listen, cert, key, client_ca;
     bool use_tls = false;
-    int preface_ms = 0;
     rpcplugin::log_level level = rpcplugin::log_level::info;
+    rpcplugin::http2::settings h2;
+    using ms = std::chrono::milliseconds;
+    // Flags that set one numeric field of http2::settings.
+    const std::map<std::string_view, std::function<void(std::uint64_t)>> limits = {
+        {"--preface-timeout-ms", [&](std::uint64_t v) { h2.preface_timeout = ms(v); }},
+        {"--max-concurrent-streams",
+         [&](std::uint64_t v) { h2.max_concurrent_streams = static_cast<std::uint32_t>(v); }},
+        {"--max-outbound-frames", [&](std::uint64_t v) { h2.max_outbound_frames = v; }},
+        {"--max-request-buffer", [&](std::uint64_t v) { h2.max_request_buffer = v; }},
+        {"--glitch-burst", [&](std::uint64_t v) { h2.glitch_burst = static_cast<std::uint32_t>(v); }},
+        {"--glitch-rate", [&](std::uint64_t v) { h2.glitch_rate = static_cast<std::uint32_t>(v); }},
+        {"--min-ping-interval-ms", [&](std::uint64_t v) { h2.min_ping_interval = ms(v); }},
+        {"--max-ping-strikes",
+         [&](std::uint64_t v) { h2.max_ping_strikes = static_cast<std::uint32_t>(v); }},
+        {"--write-stall-timeout-ms", [&](std::uint64_t v) { h2.write_stall_timeout = ms(v); }},
+        {"--idle-timeout-ms", [&](std::uint64_t v) { h2.idle_timeout = ms(v); }},
+        {"--max-connection-age-ms", [&](std::uint64_t v) { h2.max_connection_age = ms(v); }},
+        {"--max-connection-age-grace-ms",
+         [&](std::uint64_t v) { h2.max_connection_age_grace = ms(v); }},
+        {"--keepalive-time-ms", [&](std::uint64_t v) { h2.keepalive_time = ms(v); }},
+        {"--keepalive-timeout-ms", [&](std::uint64_t v) { h2.keepalive_timeout = ms(v); }},
+    };
     for (int i = 1; i < argc; ++i)
     {
         std::string_view a = argv[i];
         auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--listen")
+        if (auto it = limits.find(a); it != limits.end())
+        {
+            std::uint64_t v = 0;
+            if (!parse_count(value(), v))
+            {
+                std::cerr << "error: " << a << " needs a non-negative integer\n";
+                return usage();
+            }
+            it->second(v);
+        }
+        else if (a == "--permit-ping-without-calls")
+            h2.permit_ping_without_calls = true;
+        else if (a == "--listen")
             listen = value();
         else if (a == "--tls")
             use_tls = true;
@@ -67,8 +128,6 @@ int main(int argc, char** argv)
             key = value();
         else if (a == "--client-ca")
             client_ca = value();
-        else if (a == "--preface-timeout-ms")
-            preface_ms = std::stoi(value());
         else if (a == "--log-level")
             level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
         else
@@ -83,8 +142,7 @@ int main(int argc, char** argv)
         rpcplugin::interop::test_service service; // outlives srv
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
-        if (preface_ms > 0)
-            srv.options().http2.preface_timeout = std::chrono::milliseconds(preface_ms);
+        srv.options().http2 = h2;
         ::grpc::testing::TestService::register_service(srv, service);
 
         std::shared_ptr<asio::ssl::context> tls;

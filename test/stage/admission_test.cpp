@@ -104,5 +104,20 @@ TEST_SUITE("stage")
         // A well-behaved client is still served.
         CHECK(test::run(f.io, connect_and_call(f.local, f.io)).ok());
     }
+
+    TEST_CASE("admission: the idle timeout closes a connection without calls, not one in use")
+    {
+        stage::admission_options opts;
+        opts.idle_timeout = 200ms;
+        fixture f(opts);
+        auto ch = test::run(f.io, f.local.connect());
+        CHECK(test::run(f.io, call(ch)).ok());
+        CHECK(ch->is_open());
+        // Idle now: the server says GOAWAY and closes; the channel sees it.
+        test::run_until(f.io, [&] { return !ch->is_open(); }, 5s);
+        test::run_until(f.io, [&] { return f.srv.connection_count() == 0; }, 5s);
+        // A new connection is served as usual.
+        CHECK(test::run(f.io, connect_and_call(f.local, f.io)).ok());
+    }
 }
 } // namespace rpcplugin

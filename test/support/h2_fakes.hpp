@@ -69,13 +69,20 @@ public:
         session_.resume(id_);
     }
 
+    /** Bytes held (reported as buffered_bytes): those not auto-consumed; tests lower it. */
+    std::size_t held = 0;
+
     void on_data(std::span<const unsigned char> d) override
     {
         ++data_calls;
         data.append(reinterpret_cast<const char*>(d.data()), d.size());
         if (auto_consume)
             session_.consume(id_, d.size());
+        else
+            held += d.size();
     }
+
+    std::size_t buffered_bytes() const noexcept override { return held; }
 
     void on_end_stream() override
     {

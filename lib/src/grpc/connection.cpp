@@ -151,10 +151,14 @@ public:
             return ctx->observer();
         }
         // Posted, so that the handler never starts inside an nghttp2 callback.
+        // The handler slot counts the handler against the connection's quota until it
+        // returns, even if its stream is reset earlier (http2::handler_slot).
         asio::post(ex_,
-                   [ctx, m, &srv = srv_, ex = ex_]
+                   [ctx, m, &srv = srv_, ex = ex_, slot = s.start_handler()]() mutable
                    {
-                       asio::co_spawn(ex, invoke(ctx, call_next(srv.call_stages(), m->handler)),
+                       asio::co_spawn(ex,
+                                      invoke(ctx, call_next(srv.call_stages(), m->handler),
+                                             std::move(slot)),
                                       asio::bind_cancellation_slot(
                                           ctx->cancellation_slot(), [ctx](std::exception_ptr e)
                                           {
@@ -166,13 +170,15 @@ public:
     }
 
 private:
-    // The call stages, then the handler.
-    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, call_next pipeline)
+    // The call stages, then the handler; the slot is held until they return.
+    static asio::awaitable<void> invoke(std::shared_ptr<server_context> ctx, call_next pipeline,
+                                        http2::handler_slot slot)
     {
         if (ctx->finished())
             co_return;
         status s = co_await pipeline(*ctx);
         ctx->finish(s);
+        slot.release(); // also released when the handler throws (the frame goes away)
     }
 
     server& srv_;

@@ -54,7 +54,51 @@ boost::system::error_code reader::fail(boost::system::error_code ec) noexcept
     error_ = ec;
     in_payload_ = false;
     current_ = frame{};
+    partial_.clear();
+    partial_size_ = partial_capacity_ = 0;
     return ec;
+}
+
+namespace
+{
+// A partial message is kept in chunks of this size: its memory follows what arrived (a
+// length prefix alone reserves nothing) without the copies of a growing string.
+constexpr std::size_t partial_chunk = 16 * 1024;
+} // namespace
+
+void reader::append_partial(const unsigned char* p, std::size_t n)
+{
+    while (n > 0)
+    {
+        if (partial_.empty() || partial_.back().size() == partial_.back().capacity())
+        {
+            partial_.emplace_back();
+            partial_.back().reserve(std::min(partial_chunk, length_ - partial_size_));
+            partial_capacity_ += partial_.back().capacity();
+        }
+        std::string& c = partial_.back();
+        std::size_t take = std::min(n, c.capacity() - c.size());
+        c.append(reinterpret_cast<const char*>(p), take);
+        partial_size_ += take;
+        p += take;
+        n -= take;
+    }
+}
+
+std::string reader::take_partial()
+{
+    std::string out;
+    if (partial_.size() == 1)
+        out = std::move(partial_.front());
+    else
+    {
+        out.reserve(partial_size_);
+        for (const auto& c : partial_)
+            out.append(c);
+    }
+    partial_.clear();
+    partial_size_ = partial_capacity_ = 0;
+    return out;
 }
 
 boost::system::error_code reader::feed(std::span<const unsigned char> data)
@@ -70,13 +114,15 @@ boost::system::error_code reader::feed(std::span<const unsigned char> data)
     {
         if (in_payload_)
         {
-            const std::size_t missing = length_ - current_.payload.size();
+            const std::size_t missing = length_ - partial_size_;
             const std::size_t take = std::min(missing, n);
-            current_.payload.append(reinterpret_cast<const char*>(p), take);
+            append_partial(p, take);
             p += take;
             n -= take;
             if (take == missing)
             {
+                current_.payload = take_partial();
+                queued_bytes_ += current_.payload.size();
                 queue_.push_back(std::move(current_));
                 current_ = frame{};
                 in_payload_ = false;
@@ -125,6 +171,7 @@ boost::system::error_code reader::feed(std::span<const unsigned char> data)
         if (n >= length_)
         {
             // The whole message is in this chunk: copy it once.
+            queued_bytes_ += length_;
             queue_.push_back(
                 frame{compressed, std::string(reinterpret_cast<const char*>(p), length_)});
             p += length_;
@@ -133,7 +180,6 @@ boost::system::error_code reader::feed(std::span<const unsigned char> data)
         }
         in_payload_ = true;
         current_.compressed = compressed;
-        current_.payload.reserve(length_);
     }
     return {};
 }
@@ -148,12 +194,18 @@ frame reader::pop()
     assert(has_message());
     frame f = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= f.payload.size();
     return f;
 }
 
 std::size_t reader::queued() const noexcept
 {
     return queue_.size();
+}
+
+std::size_t reader::buffered_bytes() const noexcept
+{
+    return queued_bytes_ + partial_capacity_;
 }
 
 bool reader::idle() const noexcept

@@ -54,6 +54,12 @@ int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) noex
     return self<server_session>(user).on_frame_send(*frame);
 }
 
+int on_invalid_frame_recv(nghttp2_session*, const nghttp2_frame* frame, int lib_error,
+                          void* user) noexcept
+{
+    return self<server_session>(user).on_invalid_frame(*frame, lib_error);
+}
+
 struct callbacks_deleter
 {
     void operator()(nghttp2_session_callbacks* cb) const noexcept
@@ -85,6 +91,8 @@ const nghttp2_session_callbacks* server_callbacks()
     {
         auto cb = build_common<server_session>();
         nghttp2_session_callbacks_set_on_frame_send_callback(cb.get(), on_frame_send);
+        nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb.get(),
+                                                                     on_invalid_frame_recv);
         return cb;
     }();
     return table.get();

@@ -32,6 +32,8 @@ asio::awaitable<void> admit(std::shared_ptr<admission_state> st, grpc::connectio
     }
     if (opts.handshake_timeout)
         c.handshake_deadline = std::chrono::steady_clock::now() + *opts.handshake_timeout;
+    if (opts.idle_timeout)
+        c.http2.idle_timeout = *opts.idle_timeout;
     co_await next(c);
 }
 } // namespace

@@ -7,6 +7,7 @@
 #include <deque>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace rpcplugin::grpc
@@ -77,6 +78,11 @@ public:
     /** Returns the number of complete messages queued. */
     std::size_t queued() const noexcept;
 
+    /** Returns the bytes the reader holds: queued payloads plus the space taken by the
+        received part of a partial message (which grows with what arrives, never from the
+        declared length alone). */
+    std::size_t buffered_bytes() const noexcept;
+
     /**
      * Returns true when no partial message is buffered: the stream is between messages.
      *
@@ -96,14 +102,21 @@ public:
 
 private:
     boost::system::error_code fail(boost::system::error_code ec) noexcept;
+    void append_partial(const unsigned char* p, std::size_t n);
+    std::string take_partial();
 
     std::size_t max_;
     std::deque<frame> queue_;
+    std::size_t queued_bytes_ = 0;
     unsigned char prefix_[prefix_size] = {};
     std::size_t prefix_filled_ = 0;
     bool in_payload_ = false;
     std::uint32_t length_ = 0;
     frame current_;
+    // The received part of a partial message, in chunks of at most partial_chunk bytes.
+    std::vector<std::string> partial_;
+    std::size_t partial_size_ = 0;
+    std::size_t partial_capacity_ = 0;
     boost::system::error_code error_;
 };
 

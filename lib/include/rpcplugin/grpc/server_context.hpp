@@ -150,6 +150,7 @@ private:
     void on_close(std::uint32_t error_code) override;
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
     std::vector<http2::header> take_trailers() override;
+    std::size_t buffered_bytes() const noexcept override { return reader_.buffered_bytes(); }
 
     asio::awaitable<bool> enqueue(std::string framed);
     void cancel_call();

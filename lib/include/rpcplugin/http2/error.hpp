@@ -29,8 +29,19 @@ enum class errc
     internal = 1,
     /** The stream was closed (reset, or the connection ended) before the operation finished. */
     stream_closed,
-    /** The peer sent too many invalid or suspicious frames. */
+    /** The peer sent too many invalid or suspicious frames (GOAWAY ENHANCE_YOUR_CALM). */
     too_many_glitches,
+    /** The peer pinged too often without data in between (GOAWAY ENHANCE_YOUR_CALM,
+        "too_many_pings"). */
+    too_many_pings,
+    /** The peer sent HEADERS on a stream id it had skipped (GOAWAY PROTOCOL_ERROR). */
+    stream_id_skipped,
+    /** No byte could be written for `write_stall_timeout` while some were waiting. */
+    write_stalled,
+    /** A keepalive PING was not acknowledged within `keepalive_timeout`. */
+    keepalive_timeout,
+    /** The connection outlived `max_connection_age` plus its grace. */
+    connection_too_old,
 };
 
 /** The category of `errc`, named "rpcplugin.http2". */

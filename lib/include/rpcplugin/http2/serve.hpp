@@ -7,6 +7,7 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/http2/client_session.hpp"
+#include "rpcplugin/http2/error.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 #include "rpcplugin/http2/settings.hpp"
 #include "rpcplugin/transport/error.hpp"
@@ -20,6 +21,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <chrono>
+#include <concepts>
 #include <optional>
 #include <span>
 #include <vector>
@@ -32,12 +34,28 @@ struct serve_state
 {
     boost::system::error_code error;
     bool reader_done = false;
+    bool writer_done = false;
+    /** A socket write is under way; `last_progress` is when bytes last went out. */
+    bool write_pending = false;
+    std::chrono::steady_clock::time_point last_progress{};
+    /** The watchdog's timer while it runs (the writer cancels it when it ends). */
+    asio::steady_timer* watchdog = nullptr;
 
     void set_error(boost::system::error_code ec) noexcept
     {
         if (!error)
             error = ec;
     }
+};
+
+/** Sessions with read pausing and timers (server sessions). */
+template <class Session>
+concept guarded_session = requires(Session& s, std::chrono::steady_clock::time_point now) {
+    { s.read_blocked() } -> std::convertible_to<bool>;
+    { s.input_pending() } -> std::convertible_to<bool>;
+    s.read_signal();
+    { s.on_timer(now) } -> std::convertible_to<boost::system::error_code>;
+    { s.timer_interval() } -> std::convertible_to<std::chrono::milliseconds>;
 };
 
 template <class AsyncStream, class Session>
@@ -51,12 +69,37 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
     auto cs = co_await asio::this_coro::cancellation_state;
     std::vector<unsigned char> buf(cfg.read_buffer);
     asio::steady_timer preface_timer(co_await asio::this_coro::executor, deadline);
-    while (!st.reader_done && h2.want_read())
+    while (!st.reader_done && !st.writer_done && h2.want_read())
     {
         if (cs.cancelled() != asio::cancellation_type::none)
         {
             st.set_error(asio::error::operation_aborted);
             break;
+        }
+        if constexpr (guarded_session<Session>)
+        {
+            // Backpressure: no reading while the handler quota is full (and the next frame
+            // opens a stream) or the outbound queue is long.
+            if (h2.read_blocked())
+            {
+                auto [wec] = co_await h2.read_signal().async_wait(use_tuple);
+                if (wec)
+                {
+                    st.set_error(wec);
+                    break;
+                }
+                continue;
+            }
+            if (h2.input_pending())
+            {
+                const std::span<const unsigned char> none;
+                if (auto e = h2.receive(none))
+                {
+                    st.set_error(e);
+                    break;
+                }
+                continue;
+            }
         }
         boost::system::error_code ec;
         std::size_t n = 0;
@@ -123,7 +166,19 @@ asio::awaitable<void> write_loop(AsyncStream& stream, Session& h2, const setting
             }
             continue;
         }
-        auto [wec, n] = co_await asio::async_write(stream, asio::buffer(out), use_tuple);
+        // Write piece by piece so that the watchdog sees progress (or its absence).
+        st.write_pending = true;
+        st.last_progress = std::chrono::steady_clock::now();
+        boost::system::error_code wec;
+        for (std::size_t done = 0; done < out.size() && !wec;)
+        {
+            std::size_t n = 0;
+            std::tie(wec, n) = co_await stream.async_write_some(
+                asio::buffer(out.data() + done, out.size() - done), use_tuple);
+            done += n;
+            st.last_progress = std::chrono::steady_clock::now();
+        }
+        st.write_pending = false;
         if (wec)
         {
             st.set_error(wec);
@@ -132,8 +187,45 @@ asio::awaitable<void> write_loop(AsyncStream& stream, Session& h2, const setting
         if (ec)
             break;
     }
+    st.writer_done = true;
+    if (st.watchdog)
+        st.watchdog->cancel();
+    if constexpr (guarded_session<Session>)
+        h2.read_signal().notify(); // a reader waiting for backpressure ends too
     // Ends the read loop if it is still waiting for bytes.
     stream.close();
+}
+
+/**
+ * The timers of a connection: a socket write that makes no progress for
+ * `write_stall_timeout` closes the stream; the session's own timers run every
+ * `timer_interval()`. Ends with the write loop.
+ */
+template <class AsyncStream, class Session>
+asio::awaitable<void> watchdog(AsyncStream& stream, Session& h2, const settings& cfg,
+                               serve_state& st)
+{
+    co_await asio::this_coro::throw_if_cancelled(false);
+    auto cs = co_await asio::this_coro::cancellation_state;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    st.watchdog = &timer;
+    while (!st.writer_done && cs.cancelled() == asio::cancellation_type::none)
+    {
+        auto now = std::chrono::steady_clock::now();
+        if (cfg.write_stall_timeout.count() > 0 && st.write_pending &&
+            now - st.last_progress >= cfg.write_stall_timeout)
+        {
+            st.set_error(errc::write_stalled);
+            h2.close_all_streams(connection_lost);
+            stream.close(); // the pending write fails; both loops end
+            break;
+        }
+        if (auto ec = h2.on_timer(now))
+            st.set_error(ec);
+        timer.expires_after(h2.timer_interval());
+        co_await timer.async_wait(use_tuple);
+    }
+    st.watchdog = nullptr;
 }
 } // namespace detail
 
@@ -147,6 +239,11 @@ asio::awaitable<void> write_loop(AsyncStream& stream, Session& h2, const setting
  * `cfg.preface_timeout`); otherwise the session ends with GOAWAY(SETTINGS_TIMEOUT) and
  * `transport::errc::handshake_timeout`. The stream must have `close()`; it is closed on
  * return.
+ *
+ * For a `server_session` the driver also applies backpressure (no reading while the
+ * session's `read_blocked()`) and runs a watchdog: a socket write without progress for
+ * `cfg.write_stall_timeout` closes the connection (`errc::write_stalled`), and the session's
+ * `on_timer` runs every `timer_interval()`.
  *
  * Completes with the first error (EOF and a clean close are `asio::error::eof` or success).
  * Cancellation: terminal cancellation of the awaiting coroutine ends both loops; the
@@ -173,11 +270,24 @@ asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h
             h2.close_all_streams(connection_lost);
         }
     }
-    if (st.reader_done)
-        co_await detail::write_loop(stream, h2, cfg, st);
+    if constexpr (detail::guarded_session<Session>)
+    {
+        if (st.reader_done)
+            co_await (detail::write_loop(stream, h2, cfg, st) &&
+                      detail::watchdog(stream, h2, cfg, st));
+        else
+            co_await (detail::read_loop(stream, h2, cfg, st, deadline) &&
+                      detail::write_loop(stream, h2, cfg, st) &&
+                      detail::watchdog(stream, h2, cfg, st));
+    }
     else
-        co_await (detail::read_loop(stream, h2, cfg, st, deadline) &&
-                  detail::write_loop(stream, h2, cfg, st));
+    {
+        if (st.reader_done)
+            co_await detail::write_loop(stream, h2, cfg, st);
+        else
+            co_await (detail::read_loop(stream, h2, cfg, st, deadline) &&
+                      detail::write_loop(stream, h2, cfg, st));
+    }
     co_await asio::this_coro::throw_if_cancelled(prev_throw);
     co_return st.error;
 }

@@ -14,10 +14,13 @@
 #include <boost/system/error_code.hpp>
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,6 +50,45 @@ struct request_head
 
 class server_session;
 
+namespace detail
+{
+struct handler_count;
+class frame_splitter;
+class glitch_budget;
+class ping_policy;
+class stream_ids;
+} // namespace detail
+
+/**
+ * One running request handler, counted against its connection's quota
+ * (`settings::max_concurrent_streams`) from `server_session::start_handler` until the slot
+ * is released or destroyed, whatever happened to the stream meanwhile. While the quota is
+ * full the session reads no new request.
+ *
+ * Move-only. The slot may outlive its session (then releasing it does nothing).
+ *
+ * @par Thread Safety
+ * Release it on the connection's strand.
+ */
+class handler_slot
+{
+public:
+    handler_slot() noexcept = default;
+    handler_slot(handler_slot&& other) noexcept;
+    handler_slot& operator=(handler_slot&& other) noexcept;
+    ~handler_slot();
+
+    /** Gives the slot back now (idempotent). */
+    void release() noexcept;
+    /** True while the slot is held. */
+    explicit operator bool() const noexcept { return count_ != nullptr; }
+
+private:
+    friend class server_session;
+    explicit handler_slot(std::shared_ptr<detail::handler_count> count) noexcept;
+    std::shared_ptr<detail::handler_count> count_;
+};
+
 /**
  * Receives one stream's events. Implemented by the layer above (the gRPC call).
  *
@@ -68,6 +110,9 @@ public:
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
     /** After the last body byte: the trailers to send, or empty to end with the DATA frame. */
     virtual std::vector<header> take_trailers() = 0;
+    /** Request bytes the observer holds now (received, not yet taken by its consumer);
+        counted against `settings::max_request_buffer`. */
+    virtual std::size_t buffered_bytes() const noexcept { return 0; }
 };
 
 /** Creates observers for new requests. Implemented by the layer above. */
@@ -91,6 +136,16 @@ public:
  * acknowledged (WINDOW_UPDATE) only through `consume`, so a slow handler holds back
  * its own peer.
  *
+ * Protections (all configured in `settings`): `receive` looks at every frame header before
+ * nghttp2 does. It stops early, keeping the rest of the input, when a frame would open a
+ * stream while `max_concurrent_streams` handlers run, or when more than
+ * `max_outbound_frames` frames wait for the socket; the driver then waits for
+ * `read_signal()` and calls `receive({})`. Suspicious frames draw on a glitch budget, and
+ * PINGs are checked against gRPC's ping abuse policy (GOAWAY ENHANCE_YOUR_CALM); a HEADERS
+ * on a lower, never-opened stream id is a connection error (GOAWAY PROTOCOL_ERROR). The
+ * driver calls `on_timer` every `timer_interval()`: zero-window streams, idle connections,
+ * connection age and keepalive.
+ *
  * @par Thread Safety
  * Not thread-safe: everything runs on the connection's strand.
  */
@@ -104,9 +159,40 @@ public:
     server_session(const server_session&) = delete;
     server_session& operator=(const server_session&) = delete;
 
-    /** Processes received bytes. Returns the first error (protocol or callback); the session
-        is then finished except for sending what it queued (e.g. GOAWAY). */
+    /** Processes received bytes. Returns the first error (protocol, callback or a limit);
+        the session is then finished except for sending what it queued (e.g. GOAWAY). It may
+        stop early and keep the rest of `data` (see `read_blocked`); `receive({})` goes on
+        with what it kept. */
     boost::system::error_code receive(std::span<const unsigned char> data);
+
+    /** True while the session wants no input: the handler quota is full and the next frame
+        opens a stream, or more than `max_outbound_frames` frames wait for the socket. The
+        driver waits for `read_signal()` and checks again. */
+    bool read_blocked() const noexcept;
+    /** True when `receive` kept input it has not processed yet. */
+    bool input_pending() const noexcept { return !pending_.empty() || header_held(); }
+    /** Fires when `read_blocked()` may have turned false. */
+    rpcplugin::detail::waiter& read_signal() noexcept { return read_signal_; }
+
+    /** Counts a request handler that starts now (see `handler_slot`). */
+    handler_slot start_handler();
+    /** Handlers counted and not yet released. */
+    std::size_t running_handlers() const noexcept;
+
+    /** The limits this session applies (its own copy of the settings). */
+    const settings& limits() const noexcept { return cfg_; }
+    /** Changes the idle timeout of this connection (e.g. per client); 0 switches it off. */
+    void set_idle_timeout(std::chrono::milliseconds t) noexcept { cfg_.idle_timeout = t; }
+
+    /** How often the driver should call `on_timer`. */
+    std::chrono::milliseconds timer_interval() const noexcept;
+    /**
+     * Applies the timers at `now`: resets streams stalled on a zero window for
+     * `write_stall_timeout`, sends GOAWAY(NO_ERROR) to an idle or aged connection, closes it
+     * after the age grace, sends keepalive PINGs. Returns an error when the connection must
+     * end now (keepalive timeout, age grace over); it is then terminated with GOAWAY.
+     */
+    boost::system::error_code on_timer(std::chrono::steady_clock::time_point now);
 
     /** Appends up to about `max` bytes of frames to `out`. Returns an error if the session
         failed while serializing. */
@@ -151,6 +237,8 @@ public:
     void goaway(std::uint32_t error_code = 0);
     /** Sends GOAWAY and stops reading; the session ends once that is written. */
     void terminate(std::uint32_t error_code);
+    /** True once we queued or sent a GOAWAY (no new streams are taken). */
+    bool goaway_sent() const noexcept { return goaway_sent_; }
     /** Closes every stream's observer with `error_code` (the connection is going away). */
     void close_all_streams(std::uint32_t error_code);
     /** Number of open streams with an observer. */
@@ -164,19 +252,42 @@ public:
     int on_data_chunk(std::int32_t id, std::span<const unsigned char> data) noexcept;
     int on_stream_close(std::int32_t id, std::uint32_t error_code) noexcept;
     int on_frame_send(const nghttp2_frame& frame) noexcept;
+    int on_invalid_frame(const nghttp2_frame& frame, int lib_error) noexcept;
     long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
                    std::uint32_t* flags) noexcept;
 
 private:
+    friend class handler_slot;
     struct stream_slot;
+    using clock = std::chrono::steady_clock;
+    enum class verdict
+    {
+        pass,
+        pause,
+        stop,
+    };
 
     int fail(boost::system::error_code ec) noexcept;
     stream_slot* slot(std::int32_t id) const noexcept;
+    bool header_held() const noexcept;
+    bool outbound_full() const noexcept;
+    bool opens_stream_over_quota() const noexcept;
+    verdict inspect(clock::time_point now);
+    boost::system::error_code feed(std::span<const unsigned char> bytes);
+    boost::system::error_code process(std::span<const unsigned char> input);
+    bool glitch(clock::time_point now) noexcept;
+    void end_connection(std::uint32_t code, std::string_view debug, boost::system::error_code ec);
+    bool stream_open(std::int32_t id) const noexcept;
+    bool idle() const noexcept;
+    void mark_activity(clock::time_point now) noexcept;
+    void account_buffer(std::int32_t id, stream_slot& s);
+    void handler_done() noexcept;
 
-    const settings& cfg_;
+    settings cfg_;
     dispatcher& dispatcher_;
     nghttp2_session* session_ = nullptr;
     rpcplugin::detail::waiter write_signal_;
+    rpcplugin::detail::waiter read_signal_;
     std::unordered_map<std::int32_t, std::unique_ptr<stream_slot>> streams_;
     boost::system::error_code first_error_;
     bool preface_received_ = false;
@@ -184,5 +295,25 @@ private:
     bool shutdown_notice_queued_ = false;
     bool shutdown_ping_sent_ = false;
     bool final_goaway_sent_ = false;
+    bool goaway_sent_ = false;
+
+    // Input inspection and the protections.
+    std::unique_ptr<detail::frame_splitter> splitter_;
+    std::unique_ptr<detail::glitch_budget> glitches_;
+    std::unique_ptr<detail::ping_policy> pings_;
+    std::unique_ptr<detail::stream_ids> ids_;
+    std::shared_ptr<detail::handler_count> handlers_;
+    std::vector<unsigned char> pending_;
+    std::size_t buffered_ = 0; // sum of the streams' last known buffered_bytes()
+    std::uint32_t settings_received_ = 0;
+    std::uint32_t settings_acks_received_ = 0;
+
+    // Timers.
+    clock::time_point created_;
+    clock::time_point idle_since_;
+    clock::time_point last_received_;
+    std::optional<clock::time_point> keepalive_sent_;
+    std::optional<clock::time_point> age_notice_sent_;
+    bool age_goaway_sent_ = false;
 };
 } // namespace rpcplugin::http2

@@ -2,7 +2,8 @@
 
 /**
  * @file
- * The connection-admission stage: a connection limit and the handshake deadline.
+ * The connection-admission stage: a connection limit, the handshake deadline and the idle
+ * timeout.
  */
 
 #include "rpcplugin/grpc/connection_stage.hpp"
@@ -23,13 +24,16 @@ struct admission_options
     /** Time from accept for the TLS handshake, the client preface and the first SETTINGS
         frame; unset: the server's `http2.preface_timeout`. */
     std::optional<std::chrono::milliseconds> handshake_timeout;
+    /** A connection without open streams or running handlers for this long gets
+        GOAWAY(NO_ERROR) and is closed; unset: the server's `http2.idle_timeout`. */
+    std::optional<std::chrono::milliseconds> idle_timeout;
     /** Where refusals are logged (module "rpcplugin.stage"). */
     logger log;
 };
 
 /**
  * A connection stage that admits at most `max_connections` connections at a time and sets
- * each connection's handshake deadline.
+ * each connection's handshake deadline and idle timeout.
  *
  * @par Thread Safety
  * The returned stage is safe to share by connections served on several threads.
