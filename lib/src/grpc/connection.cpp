@@ -367,4 +367,10 @@ asio::awaitable<void> run_connection(server& srv, transport::unix_socket sock,
 {
     return run(srv, std::move(sock), std::move(tls));
 }
+
+std::unique_ptr<http2::dispatcher> make_dispatcher(server& srv, asio::any_io_executor ex,
+                                                   std::string peer)
+{
+    return std::make_unique<dispatcher>(srv, std::move(ex), std::move(peer));
+}
 } // namespace rpcplugin::grpc::detail
