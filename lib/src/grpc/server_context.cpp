@@ -5,6 +5,7 @@
 #include "rpcplugin/grpc/server_options.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 
+#include <boost/asio/post.hpp>
 #include <google/protobuf/message_lite.h>
 #include <nghttp2/nghttp2.h>
 
@@ -406,5 +407,11 @@ void server_context::cancel_call()
         return;
     cancelled_ = true;
     cancel_.emit(asio::cancellation_type::terminal);
+    // co_spawn's handler in our slot forwards the emission with asio::dispatch: inline on
+    // the strand, but queued when we are called from elsewhere, and the queued function
+    // points into `cancel_`. Our caller may drop the last reference to us right away (a
+    // session closing its streams), so stay alive until the queue has passed that point.
+    if (auto self = weak_from_this().lock())
+        asio::post(ex_, [self = std::move(self)] {});
 }
 } // namespace rpcplugin::grpc
