@@ -270,17 +270,32 @@ std::vector<http2::header> server_context::take_trailers()
 
 // --- metadata and status -----------------------------------------------------------------
 
+// Response metadata goes out as HTTP/2 header fields: an invalid name or value would make
+// the peer reset the stream (losing the status), and a reserved key would forge transport
+// fields such as grpc-status.
+bool server_context::valid_metadata(std::string_view key, std::string_view value) const
+{
+    if (is_valid_key(key) && !is_reserved_key(key) && (is_binary_key(key) || is_valid_ascii_value(value)))
+        return true;
+    opts_.log.log(log_level::warn, "rpcplugin.grpc", "invalid response metadata dropped",
+                  {{"method", path_}, {"key", key}});
+    return false;
+}
+
 bool server_context::add_initial_metadata(std::string key, std::string value)
 {
-    if (headers_sent_)
+    if (headers_sent_ || !valid_metadata(key, value))
         return false;
     initial_metadata_.push_back({std::move(key), std::move(value)});
     return true;
 }
 
-void server_context::add_trailing_metadata(std::string key, std::string value)
+bool server_context::add_trailing_metadata(std::string key, std::string value)
 {
+    if (!valid_metadata(key, value))
+        return false;
     trailing_metadata_.push_back({std::move(key), std::move(value)});
+    return true;
 }
 
 bool server_context::set_compression(encoding e)
