@@ -67,6 +67,20 @@ using rpcplugin::fuzz::input;
     std::abort();
 }
 
+// RPCPLUGIN_FUZZ_TRACE=1 prints the frames of both directions and the client's view.
+bool tracing()
+{
+    static const bool on = std::getenv("RPCPLUGIN_FUZZ_TRACE") != nullptr;
+    return on;
+}
+
+void trace_frames(const char* who, const rpcplugin::fuzz::frame_scanner& s)
+{
+    for (const auto& f : s.frames())
+        std::fprintf(stderr, "%s: type %u flags 0x%02x stream %u error %u\n", who, f.type, f.flags,
+                     f.stream_id, f.error_code);
+}
+
 std::span<const unsigned char> bytes(std::string_view s)
 {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
@@ -193,7 +207,7 @@ struct world
 
     void configure(input& in)
     {
-        srv.options().log.set_level(rpcplugin::log_level::off);
+        srv.options().log.set_level(tracing() ? rpcplugin::log_level::debug : rpcplugin::log_level::off);
         auto& h2 = srv.options().http2;
         std::uint8_t a = in.u8();
         constexpr std::uint32_t streams_table[] = {100, 1, 2, 8};
@@ -591,8 +605,26 @@ struct world
 
     // --- checks ----------------------------------------------------------------------------
 
+    void trace() const
+    {
+        if (!tracing())
+            return;
+        trace_frames("client->server", client_out);
+        trace_frames("server->client", server_out);
+        for (const auto& [id, ps] : peer->streams)
+        {
+            std::fprintf(stderr, "stream %d closed %d error %u body %zu bytes\n", id, ps.closed,
+                         ps.close_error, ps.body.size());
+            for (const auto& h : ps.headers)
+                std::fprintf(stderr, "  header %s: %s\n", h.name.c_str(), h.value.c_str());
+            for (const auto& h : ps.trailers)
+                std::fprintf(stderr, "  trailer %s: %s\n", h.name.c_str(), h.value.c_str());
+        }
+    }
+
     void check_client_view() const
     {
+        trace();
         if (raw_injected)
             return;
         if (client_errors > 0)
