@@ -189,14 +189,18 @@ asio::awaitable<void> serve_h2(server& srv, transport::stream& stream,
     std::string peer = stream.remote_address();
     dispatcher d(srv, ex, peer);
     http2::server_session h2(ex, opts.http2, d);
-    server::connection_entry entry{ex, &h2, &stream};
-    srv.register_connection(&entry);
+    auto entry = std::make_shared<server::connection_entry>(server::connection_entry{ex, &h2, &stream});
+    srv.register_connection(entry);
     struct deregister
     {
         server& s;
-        server::connection_entry* e;
-        ~deregister() { s.unregister_connection(e); }
-    } guard{srv, &entry};
+        server::connection_entry& e;
+        ~deregister()
+        {
+            e.alive = false; // on the strand: work drain posted here sees it
+            s.unregister_connection(&e);
+        }
+    } guard{srv, *entry};
     if (srv.draining())
         h2.goaway(0);
     auto ec = co_await http2::serve(stream, h2, opts.http2, initial, deadline);

@@ -109,16 +109,16 @@ std::size_t server::connection_count() const
     return connections_.size();
 }
 
-void server::register_connection(connection_entry* c)
+void server::register_connection(std::shared_ptr<connection_entry> c)
 {
     std::lock_guard lock(mutex_);
-    connections_.push_back(c);
+    connections_.push_back(std::move(c));
 }
 
-void server::unregister_connection(connection_entry* c)
+void server::unregister_connection(const connection_entry* c)
 {
     std::lock_guard lock(mutex_);
-    std::erase(connections_, c);
+    std::erase_if(connections_, [c](const auto& e) { return e.get() == c; });
     if (connections_.empty() && idle_)
         asio::post(idle_->get_executor(), [t = &*idle_] { t->cancel(); });
 }
@@ -127,7 +127,7 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
 {
     using namespace std::chrono_literals;
     auto ex = co_await asio::this_coro::executor;
-    std::vector<connection_entry*> conns;
+    std::vector<std::shared_ptr<connection_entry>> conns;
     {
         std::lock_guard lock(mutex_);
         if (!draining_.exchange(true))
@@ -142,15 +142,16 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
                   {{"connections", std::to_string(conns.size())}});
     // Phase 1: GOAWAY(2^31-1) so clients stop opening streams, then after a round-trip
-    // allowance the final GOAWAY with the last stream id actually seen.
-    for (auto* c : conns)
-        asio::post(c->strand, [c] { c->session->shutdown_notice(); });
+    // allowance the final GOAWAY with the last stream id actually seen. A connection may end
+    // before the posted work runs on its strand: `alive` tells.
+    for (const auto& c : conns)
+        asio::post(c->strand, [c] { if (c->alive) c->session->shutdown_notice(); });
     asio::steady_timer t(ex, std::min<std::chrono::milliseconds>(grace, 100ms));
     co_await t.async_wait(use_tuple);
     {
         std::lock_guard lock(mutex_);
-        for (auto* c : connections_)
-            asio::post(c->strand, [c] { c->session->goaway(0); });
+        for (const auto& c : connections_)
+            asio::post(c->strand, [c] { if (c->alive) c->session->goaway(0); });
     }
     // Phase 2: wait for the connections to finish their calls, up to the grace.
     auto deadline = std::chrono::steady_clock::now() + grace;
@@ -165,8 +166,8 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
         if (!connections_.empty())
             opts_.log.log(log_level::warn, "rpcplugin.grpc", "grace period over; closing connections",
                           {{"connections", std::to_string(connections_.size())}});
-        for (auto* c : connections_)
-            asio::post(c->strand, [c] { c->stream->close(); });
+        for (const auto& c : connections_)
+            asio::post(c->strand, [c] { if (c->alive) c->stream->close(); });
     }
     while (connection_count() > 0)
     {
