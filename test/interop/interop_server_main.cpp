@@ -4,7 +4,8 @@
 //                            [--tls --cert FILE --key FILE [--client-ca FILE]]
 //                            [--preface-timeout-ms N] [--log-level debug]
 //
-// Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT stop it.
+// Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT drain
+// it (no grace) and it exits 0.
 #include "test_service.hpp"
 
 #include "rpcplugin/grpc/server.hpp"
@@ -15,6 +16,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
 
 #include <csignal>
 #include <cstdio>
@@ -27,6 +32,19 @@
 namespace
 {
 namespace asio = boost::asio;
+
+asio::awaitable<void> shut_down(asio::io_context& io, rpcplugin::grpc::server& srv,
+                                const bool& serving)
+{
+    co_await srv.drain(std::chrono::milliseconds(0));
+    asio::steady_timer t(io);
+    for (int i = 0; i < 100 && serving; ++i)
+    {
+        t.expires_after(std::chrono::milliseconds(10));
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    io.stop();
+}
 
 std::string read_file(const std::string& path)
 {
@@ -115,9 +133,18 @@ int main(int argc, char** argv)
             std::cerr << "error: cannot listen on " << listen << ": " << l.error().message() << "\n";
             return 1;
         }
+        // SIGTERM/SIGINT: drain with no grace, so that the coroutines serving through `srv`
+        // and `*l` end before those are destroyed (the server must outlive them), then stop
+        // what is left (connections still in protocol detection hold no server state).
+        bool serving = true;
         asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](boost::system::error_code, int) { l->close(); io.stop(); });
-        asio::co_spawn(io, srv.serve(*l, tls), asio::detached);
+        signals.async_wait(
+            [&](boost::system::error_code ec, int)
+            {
+                if (!ec)
+                    asio::co_spawn(io, shut_down(io, srv, serving), asio::detached);
+            });
+        asio::co_spawn(io, srv.serve(*l, tls), [&](std::exception_ptr) { serving = false; });
         std::cout << "READY " << l->local_endpoint().to_string() << std::endl;
         io.run();
         return 0;
