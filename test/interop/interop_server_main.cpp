@@ -2,7 +2,10 @@
 //
 //   rpcplugin-interop-server --listen unix:/path | HOST:PORT
 //                            [--tls --cert FILE --key FILE [--client-ca FILE]]
-//                            [--preface-timeout-ms N] [--log-level debug]
+//                            [--preface-timeout-ms N] [--log-level debug] [--threads N]
+//
+// --threads N runs the io_context on N threads (default: $RPCPLUGIN_INTEROP_THREADS, else
+// 1); the sanitizer runs use it to put the server's strands and drain under ThreadSanitizer.
 //
 // Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT drain
 // it (no grace) and it exits 0.
@@ -19,22 +22,26 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace
 {
 namespace asio = boost::asio;
 
 asio::awaitable<void> shut_down(asio::io_context& io, rpcplugin::grpc::server& srv,
-                                const bool& serving)
+                                const std::atomic<bool>& serving)
 {
     co_await srv.drain(std::chrono::milliseconds(0));
     asio::steady_timer t(io);
@@ -60,7 +67,7 @@ int usage()
 {
     std::cerr << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT "
                  "[--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] "
-                 "[--preface-timeout-ms N]\n";
+                 "[--preface-timeout-ms N] [--threads N]\n";
     return 2;
 }
 } // namespace
@@ -70,6 +77,8 @@ int main(int argc, char** argv)
     std::string listen, cert, key, client_ca;
     bool use_tls = false;
     int preface_ms = 0;
+    const char* threads_env = std::getenv("RPCPLUGIN_INTEROP_THREADS");
+    int threads = threads_env ? std::atoi(threads_env) : 1;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     for (int i = 1; i < argc; ++i)
     {
@@ -87,17 +96,19 @@ int main(int argc, char** argv)
             client_ca = value();
         else if (a == "--preface-timeout-ms")
             preface_ms = std::stoi(value());
+        else if (a == "--threads")
+            threads = std::stoi(value());
         else if (a == "--log-level")
             level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
         else
             return usage();
     }
-    if (listen.empty() || (use_tls && (cert.empty() || key.empty())))
+    if (listen.empty() || (use_tls && (cert.empty() || key.empty())) || threads < 1)
         return usage();
 
     try
     {
-        asio::io_context io(1);
+        asio::io_context io(threads);
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
         if (preface_ms > 0)
@@ -136,7 +147,7 @@ int main(int argc, char** argv)
         // SIGTERM/SIGINT: drain with no grace, so that the coroutines serving through `srv`
         // and `*l` end before those are destroyed (the server must outlive them), then stop
         // what is left (connections still in protocol detection hold no server state).
-        bool serving = true;
+        std::atomic<bool> serving{true};
         asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait(
             [&](boost::system::error_code ec, int)
@@ -146,7 +157,12 @@ int main(int argc, char** argv)
             });
         asio::co_spawn(io, srv.serve(*l, tls), [&](std::exception_ptr) { serving = false; });
         std::cout << "READY " << l->local_endpoint().to_string() << std::endl;
+        std::vector<std::thread> pool;
+        for (int i = 1; i < threads; ++i)
+            pool.emplace_back([&io] { io.run(); });
         io.run();
+        for (auto& t : pool)
+            t.join();
         return 0;
     }
     catch (const std::exception& e)
