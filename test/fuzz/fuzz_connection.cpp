@@ -485,7 +485,7 @@ struct world
             break;
         }
         default: // a large message: flow control, windows, limits
-            payload = grpc::encode_frame(false, std::string(std::size_t(in.u16()) * 8, 'b'));
+            payload = grpc::encode_frame(false, std::string(std::size_t(in.u16()) * 2, 'b'));
             break;
         }
         bool end = in.flag();
