@@ -2,12 +2,16 @@
 //
 //   rpcplugin-interop-server --listen unix:/path | HOST:PORT
 //                            [--tls --cert FILE --key FILE [--client-ca FILE]]
-//                            [--log-level debug] [HTTP/2 limits, see usage()]
+//                            [--log-level debug] [--threads N] [HTTP/2 limits, see usage()]
 //
 // The HTTP/2 limit flags set the fields of `http2::settings` of the same name (durations
 // in milliseconds), so that tests can use short timeouts and small limits.
 //
-// Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT stop it.
+// --threads N runs the io_context on N threads (default: $RPCPLUGIN_INTEROP_THREADS, else
+// 1); the sanitizer runs use it to put the server's strands and drain under ThreadSanitizer.
+//
+// Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT drain
+// it (no grace) and it exits 0.
 #include "test_service.hpp"
 
 #include "rpcplugin/grpc/server.hpp"
@@ -18,10 +22,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
+
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -30,10 +39,25 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace
 {
 namespace asio = boost::asio;
+
+asio::awaitable<void> shut_down(asio::io_context& io, rpcplugin::grpc::server& srv,
+                                const std::atomic<bool>& serving)
+{
+    co_await srv.drain(std::chrono::milliseconds(0));
+    asio::steady_timer t(io);
+    for (int i = 0; i < 100 && serving; ++i)
+    {
+        t.expires_after(std::chrono::milliseconds(10));
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    io.stop();
+}
 
 std::string read_file(const std::string& path)
 {
@@ -49,7 +73,7 @@ int usage()
 {
     std::cerr
         << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT\n"
-           "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL]\n"
+           "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] [--threads N]\n"
            "HTTP/2 limits (rpcplugin::http2::settings; durations in ms, 0 = off):\n"
            "  --preface-timeout-ms N          TLS handshake + preface + first SETTINGS\n"
            "  --max-concurrent-streams N      streams and running handlers per connection\n"
@@ -79,6 +103,8 @@ int main(int argc, char** argv)
 {
     std::string listen, cert, key, client_ca;
     bool use_tls = false;
+    const char* threads_env = std::getenv("RPCPLUGIN_INTEROP_THREADS");
+    int threads = threads_env ? std::atoi(threads_env) : 1;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     rpcplugin::http2::settings h2;
     using ms = std::chrono::milliseconds;
@@ -128,17 +154,19 @@ int main(int argc, char** argv)
             key = value();
         else if (a == "--client-ca")
             client_ca = value();
+        else if (a == "--threads")
+            threads = std::stoi(value());
         else if (a == "--log-level")
             level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
         else
             return usage();
     }
-    if (listen.empty() || (use_tls && (cert.empty() || key.empty())))
+    if (listen.empty() || (use_tls && (cert.empty() || key.empty())) || threads < 1)
         return usage();
 
     try
     {
-        asio::io_context io(1);
+        asio::io_context io(threads);
         rpcplugin::interop::test_service service; // outlives srv
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
@@ -174,11 +202,25 @@ int main(int argc, char** argv)
             std::cerr << "error: cannot listen on " << listen << ": " << l.error().message() << "\n";
             return 1;
         }
+        // SIGTERM/SIGINT: drain with no grace, so that the coroutines serving through `srv`
+        // and `*l` end before those are destroyed (the server must outlive them), then stop
+        // what is left (connections still in protocol detection hold no server state).
+        std::atomic<bool> serving{true};
         asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](boost::system::error_code, int) { l->close(); io.stop(); });
-        asio::co_spawn(io, srv.serve(*l, tls), asio::detached);
+        signals.async_wait(
+            [&](boost::system::error_code ec, int)
+            {
+                if (!ec)
+                    asio::co_spawn(io, shut_down(io, srv, serving), asio::detached);
+            });
+        asio::co_spawn(io, srv.serve(*l, tls), [&](std::exception_ptr) { serving = false; });
         std::cout << "READY " << l->local_endpoint().to_string() << std::endl;
+        std::vector<std::thread> pool;
+        for (int i = 1; i < threads; ++i)
+            pool.emplace_back([&io] { io.run(); });
         io.run();
+        for (auto& t : pool)
+            t.join();
         return 0;
     }
     catch (const std::exception& e)

@@ -109,10 +109,11 @@ std::string unknown_method_message(const server& srv, std::string_view path)
 class dispatcher final : public http2::dispatcher
 {
 public:
-    dispatcher(server& srv, asio::any_io_executor ex, const connection_context& c)
+    dispatcher(server& srv, asio::any_io_executor ex, std::string peer, std::uint64_t id)
         : srv_(srv)
         , ex_(std::move(ex))
-        , conn_(c)
+        , peer_(std::move(peer))
+        , id_(id)
     {
     }
 
@@ -145,7 +146,7 @@ public:
             return nullptr;
         }
         auto ctx = std::make_shared<server_context>(s, id, opts, ex_);
-        if (auto refused = ctx->accept(head, end_stream, conn_.peer, conn_.id))
+        if (auto refused = ctx->accept(head, end_stream, peer_, id_))
         {
             ctx->finish(*refused);
             return ctx->observer();
@@ -183,7 +184,8 @@ private:
 
     server& srv_;
     asio::any_io_executor ex_;
-    const connection_context& conn_;
+    std::string peer_;
+    std::uint64_t id_;
 };
 
 // HTTP/2 on an established stream.
@@ -192,16 +194,20 @@ asio::awaitable<void> serve_h2(server& srv, transport::stream& stream,
 {
     const auto& opts = srv.options();
     auto ex = co_await asio::this_coro::executor;
-    dispatcher d(srv, ex, c);
+    dispatcher d(srv, ex, c.peer, c.id);
     http2::server_session h2(ex, c.http2, d);
-    server::connection_entry entry{ex, &h2, &stream};
-    srv.register_connection(&entry);
+    auto entry = std::make_shared<server::connection_entry>(server::connection_entry{ex, &h2, &stream});
+    srv.register_connection(entry);
     struct deregister
     {
         server& s;
-        server::connection_entry* e;
-        ~deregister() { s.unregister_connection(e); }
-    } guard{srv, &entry};
+        server::connection_entry& e;
+        ~deregister()
+        {
+            e.alive = false; // on the strand: work drain posted here sees it
+            s.unregister_connection(&e);
+        }
+    } guard{srv, *entry};
     if (srv.draining())
         h2.goaway(0);
     auto ec = co_await http2::serve(stream, h2, c.http2, initial, c.handshake_deadline);
@@ -350,5 +356,11 @@ asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
 asio::awaitable<void> run_connection(server& srv, connection_context& c)
 {
     return std::visit([&](auto& sock) { return run(srv, std::move(sock), c); }, c.socket);
+}
+
+std::unique_ptr<http2::dispatcher> make_dispatcher(server& srv, asio::any_io_executor ex,
+                                                   std::string peer, std::uint64_t id)
+{
+    return std::make_unique<dispatcher>(srv, std::move(ex), std::move(peer), id);
 }
 } // namespace rpcplugin::grpc::detail

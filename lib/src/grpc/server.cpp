@@ -110,18 +110,16 @@ std::size_t server::connection_count() const
     return connections_.size();
 }
 
-void server::register_connection(connection_entry* c)
+void server::register_connection(std::shared_ptr<connection_entry> c)
 {
     std::lock_guard lock(mutex_);
-    connections_.push_back(c);
+    connections_.push_back(std::move(c));
 }
 
-void server::unregister_connection(connection_entry* c)
+void server::unregister_connection(const connection_entry* c)
 {
     std::lock_guard lock(mutex_);
-    std::erase(connections_, c);
-    if (connections_.empty() && idle_)
-        asio::post(idle_->get_executor(), [t = &*idle_] { t->cancel(); });
+    std::erase_if(connections_, [c](const auto& e) { return e.get() == c; });
 }
 
 asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
@@ -130,31 +128,27 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     auto ex = co_await asio::this_coro::executor;
     // The grace period counts from the start of the drain, the GOAWAY phase included.
     const auto deadline = std::chrono::steady_clock::now() + grace;
-    // Runs `op` on a connection's strand, if it is still the same live connection when
-    // the handler runs there (it may end in between; only its own strand unregisters
-    // it, so it cannot end while `op` runs). Call with mutex_ held.
-    auto on_connection = [this](connection_entry* c, void (*op)(connection_entry&))
+    // Runs `op` on every registered connection's strand. A connection may end before the
+    // posted work runs there: the entry is shared and `alive` (cleared on that strand)
+    // tells. Waiting below polls connection_count() on a timer of this coroutine's own, so
+    // nothing here is touched from the connections' threads.
+    auto each_connection = [this](void (*op)(connection_entry&))
     {
-        auto strand = c->strand;
-        asio::post(strand,
-                   [this, c, strand, op]
-                   {
+        std::lock_guard lock(mutex_);
+        for (const auto& c : connections_)
+            asio::post(c->strand,
+                       [c, op]
                        {
-                           std::lock_guard lock(mutex_);
-                           if (std::find(connections_.begin(), connections_.end(), c) ==
-                                   connections_.end() ||
-                               c->strand != strand)
-                               return;
-                       }
-                       op(*c);
-                   });
+                           if (c->alive)
+                               op(*c);
+                       });
+        return connections_.size();
     };
+    asio::steady_timer poll(ex);
     const bool first = !draining_.exchange(true);
     if (!first)
     {
-        // A later call waits for the end of the first one, on a timer of its own: sharing
-        // `idle_` would make the two waits cancel each other in a busy loop.
-        asio::steady_timer poll(ex);
+        // A later call waits for the end of the first one.
         while (connection_count() > 0)
         {
             poll.expires_after(20ms);
@@ -165,48 +159,35 @@ asio::awaitable<void> server::drain(std::chrono::milliseconds grace)
     // Drain hooks first: health turns NOT_SERVING before any GOAWAY goes out.
     for (auto& hook : drain_hooks_)
         hook();
-    std::size_t count = 0;
     {
         std::lock_guard lock(mutex_);
         for (auto* l : listeners_)
             asio::post(ex, [l] { l->close(); });
-        idle_.emplace(ex, std::chrono::steady_clock::time_point::max());
-        count = connections_.size();
-        // Phase 1: GOAWAY(2^31-1) and a PING so clients stop opening streams; a session
-        // sends the final GOAWAY (the last stream id actually seen) on the PING's ACK, and
-        // after a round-trip allowance every session is told to send it (sessions send it
-        // once).
-        for (auto* c : connections_)
-            on_connection(c, [](connection_entry& e) { e.session->shutdown_notice(); });
     }
+    // Phase 1: GOAWAY(2^31-1) and a PING so clients stop opening streams; a session sends
+    // the final GOAWAY (the last stream id actually seen) on the PING's ACK, and after a
+    // round-trip allowance every session is told to send it (sessions send it once).
+    auto count = each_connection([](connection_entry& e) { e.session->shutdown_notice(); });
     opts_.log.log(log_level::info, "rpcplugin.grpc", "draining",
                   {{"connections", std::to_string(count)}});
-    asio::steady_timer t(ex, std::min<std::chrono::milliseconds>(grace, 100ms));
-    co_await t.async_wait(use_tuple);
-    {
-        std::lock_guard lock(mutex_);
-        for (auto* c : connections_)
-            on_connection(c, [](connection_entry& e) { e.session->goaway(0); });
-    }
+    poll.expires_after(std::min<std::chrono::milliseconds>(grace, 100ms));
+    co_await poll.async_wait(use_tuple);
+    each_connection([](connection_entry& e) { e.session->goaway(0); });
     // Phase 2: wait for the connections to finish their calls, up to the grace.
     while (connection_count() > 0 && std::chrono::steady_clock::now() < deadline)
     {
-        idle_->expires_at(deadline);
-        co_await idle_->async_wait(use_tuple);
+        poll.expires_at(std::min(deadline, std::chrono::steady_clock::now() + 10ms));
+        co_await poll.async_wait(use_tuple);
     }
     // Phase 3: close what is left; their calls are cancelled.
-    {
-        std::lock_guard lock(mutex_);
-        if (!connections_.empty())
-            opts_.log.log(log_level::warn, "rpcplugin.grpc", "grace period over; closing connections",
-                          {{"connections", std::to_string(connections_.size())}});
-        for (auto* c : connections_)
-            on_connection(c, [](connection_entry& e) { e.stream->close(); });
-    }
+    count = each_connection([](connection_entry& e) { e.stream->close(); });
+    if (count > 0)
+        opts_.log.log(log_level::warn, "rpcplugin.grpc", "grace period over; closing connections",
+                      {{"connections", std::to_string(count)}});
     while (connection_count() > 0)
     {
-        idle_->expires_after(50ms);
-        co_await idle_->async_wait(use_tuple);
+        poll.expires_after(10ms);
+        co_await poll.async_wait(use_tuple);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "rpcplugin/grpc/server_options.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 
+#include <boost/asio/post.hpp>
 #include <google/protobuf/message_lite.h>
 #include <nghttp2/nghttp2.h>
 
@@ -270,17 +271,32 @@ std::vector<http2::header> server_context::take_trailers()
 
 // --- metadata and status -----------------------------------------------------------------
 
+// Response metadata goes out as HTTP/2 header fields: an invalid name or value would make
+// the peer reset the stream (losing the status), and a reserved key would forge transport
+// fields such as grpc-status.
+bool server_context::valid_metadata(std::string_view key, std::string_view value) const
+{
+    if (is_valid_key(key) && !is_reserved_key(key) && (is_binary_key(key) || is_valid_ascii_value(value)))
+        return true;
+    opts_.log.log(log_level::warn, "rpcplugin.grpc", "invalid response metadata dropped",
+                  {{"method", path_}, {"key", key}});
+    return false;
+}
+
 bool server_context::add_initial_metadata(std::string key, std::string value)
 {
-    if (headers_sent_)
+    if (headers_sent_ || !valid_metadata(key, value))
         return false;
     initial_metadata_.push_back({std::move(key), std::move(value)});
     return true;
 }
 
-void server_context::add_trailing_metadata(std::string key, std::string value)
+bool server_context::add_trailing_metadata(std::string key, std::string value)
 {
+    if (!valid_metadata(key, value))
+        return false;
     trailing_metadata_.push_back({std::move(key), std::move(value)});
+    return true;
 }
 
 bool server_context::set_compression(encoding e)
@@ -407,5 +423,11 @@ void server_context::cancel_call()
         return;
     cancelled_ = true;
     cancel_.emit(asio::cancellation_type::terminal);
+    // co_spawn's handler in our slot forwards the emission with asio::dispatch: inline on
+    // the strand, but queued when we are called from elsewhere, and the queued function
+    // points into `cancel_`. Our caller may drop the last reference to us right away (a
+    // session closing its streams), so stay alive until the queue has passed that point.
+    if (auto self = weak_from_this().lock())
+        asio::post(ex_, [self = std::move(self)] {});
 }
 } // namespace rpcplugin::grpc

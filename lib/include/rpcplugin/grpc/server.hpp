@@ -166,17 +166,22 @@ public:
     /** Number of connections currently served. */
     std::size_t connection_count() const;
 
-    /** Internal: a live connection's controls, registered while it is served. */
+    /**
+     * Internal: a live connection's controls, registered while it is served. Shared, so
+     * that work `drain` posts to the connection's strand can outlive the connection: it
+     * acts only while `alive`, which the connection clears on its strand when it ends.
+     */
     struct connection_entry
     {
         asio::any_io_executor strand;
         http2::server_session* session = nullptr;
         transport::stream* stream = nullptr;
+        bool alive = true;
     };
     /** Internal. */
-    void register_connection(connection_entry* c);
-    /** Internal. */
-    void unregister_connection(connection_entry* c);
+    void register_connection(std::shared_ptr<connection_entry> c);
+    /** Internal: call on the connection's strand after clearing `alive`. */
+    void unregister_connection(const connection_entry* c);
 
 private:
     struct string_hash
@@ -195,10 +200,9 @@ private:
     std::vector<std::function<void()>> drain_hooks_;
     std::atomic<std::uint64_t> next_connection_id_{1};
     mutable std::mutex mutex_;
-    std::vector<connection_entry*> connections_;
+    std::vector<std::shared_ptr<connection_entry>> connections_;
     std::vector<transport::listener*> listeners_;
     std::atomic<bool> draining_{false};
-    std::optional<asio::steady_timer> idle_; // cancelled when the last connection goes
     std::unordered_map<std::string, method_entry, string_hash, std::equal_to<>> methods_;
     std::unordered_set<std::string, string_hash, std::equal_to<>> services_;
 };

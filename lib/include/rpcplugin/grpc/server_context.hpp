@@ -115,10 +115,17 @@ public:
 
     // --- response metadata -----------------------------------------------------------------
 
-    /** Adds initial metadata; only before the headers are sent (else ignored, returns false). */
+    /**
+     * Adds initial metadata; only before the headers are sent. Returns false and adds
+     * nothing when the headers are already sent or the entry is invalid: a key that is not
+     * a gRPC key (`0-9 a-z _ - .`), a reserved key (pseudo-headers, `content-type`, `te`,
+     * `grpc-*` except `grpc-status-details-bin`), or a non-`-bin` value that is not
+     * printable ASCII. An invalid entry is logged (warn).
+     */
     bool add_initial_metadata(std::string key, std::string value);
-    /** Adds trailing metadata, sent with the status. */
-    void add_trailing_metadata(std::string key, std::string value);
+    /** Adds trailing metadata, sent with the status. Returns false and adds nothing for an
+        invalid entry, as `add_initial_metadata`. */
+    bool add_trailing_metadata(std::string key, std::string value);
     /** Chooses the response encoding; false (and no change) if the client does not accept it
         or the headers are already sent. */
     bool set_compression(encoding e);
@@ -159,6 +166,7 @@ private:
     std::vector<http2::header> response_headers() const;
     std::vector<http2::header> status_fields(const status& s) const;
     void arm_deadline(std::chrono::nanoseconds timeout);
+    bool valid_metadata(std::string_view key, std::string_view value) const;
 
     http2::server_session* session_;
     std::int32_t id_;
