@@ -317,6 +317,10 @@ void client_call::on_end_stream()
 void client_call::on_close(std::uint32_t error_code)
 {
     closed_ = true;
+    // Bytes still held for backpressure go back to the connection window now: nobody can
+    // acknowledge them once the stream is gone, and the window would shrink for good.
+    if (session_ && held_bytes_ > 0)
+        session_->consume(id_, std::exchange(held_bytes_, 0));
     session_ = nullptr;
     if (!status_)
         end(from_reset(error_code));

@@ -395,6 +395,10 @@ void server_context::on_close(std::uint32_t error_code)
     out_.clear();
     if (!was_finished || error_code != NGHTTP2_NO_ERROR)
         cancel_call();
+    // Bytes still held for backpressure go back to the connection window now: nobody can
+    // acknowledge them once the stream is gone, and the window would shrink for good.
+    if (session_ && held_bytes_ > 0)
+        session_->consume(id_, std::exchange(held_bytes_, 0));
     session_ = nullptr;
     read_ready_.notify();
     write_ready_.notify();
