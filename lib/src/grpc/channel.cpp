@@ -1,5 +1,6 @@
 #include "rpcplugin/grpc/channel.hpp"
 
+#include "rpcplugin/detail/strand.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 #include "rpcplugin/http2/serve.hpp"
 #include "rpcplugin/tls/context.hpp"
@@ -132,7 +133,7 @@ channel::connect(asio::any_io_executor ex, std::string_view target, const channe
     auto ep = transport::parse_endpoint(target);
     if (!ep)
         return fail_now(ep.error());
-    auto strand = asio::make_strand(ex);
+    auto strand = rpcplugin::detail::make_strand(ex);
     auto ch = std::make_shared<channel>(strand, opts, std::string());
     return asio::co_spawn(strand, connect_on_strand(std::move(ch), *ep), asio::use_awaitable);
 }
