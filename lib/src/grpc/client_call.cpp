@@ -142,20 +142,35 @@ asio::awaitable<bool> client_call::write(std::string_view payload, write_options
             session_->reset(id_, NGHTTP2_CANCEL);
             co_return false;
         }
-        co_return co_await enqueue(encode_frame(true, *z));
+        out_.push(true, *z);
     }
-    co_return co_await enqueue(encode_frame(false, payload));
+    else
+        out_.push(false, payload);
+    co_return co_await queued();
 }
 
 asio::awaitable<bool> client_call::write(const google::protobuf::MessageLite& message,
                                          write_options opts)
 {
-    co_return co_await write(message.SerializeAsString(), opts);
+    if (status_ || half_closed_ || !session_)
+        co_return false;
+    const std::size_t size = message.ByteSizeLong();
+    if (size > opts_.max_send_message_size ||
+        (call_opts_.compression != encoding::identity && opts.compress))
+    {
+        // The general path: the size limit's status, compression.
+        const std::string plain = message.SerializeAsString();
+        const std::string_view view = plain;
+        co_return co_await write(view, opts);
+    }
+    // Serialized straight into the call's queue: no buffer of its own, no copy.
+    auto room = out_.append(false, size);
+    message.SerializeWithCachedSizesToArray(room.data());
+    co_return co_await queued();
 }
 
-asio::awaitable<bool> client_call::enqueue(std::string framed)
+asio::awaitable<bool> client_call::queued()
 {
-    out_.push(std::move(framed));
     session_->resume(id_);
     while (out_.bytes() > opts_.write_high_water && !status_ && !closed_)
     {

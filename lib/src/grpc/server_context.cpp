@@ -210,9 +210,11 @@ asio::awaitable<bool> server_context::write(std::string_view payload, write_opti
             finish(status(status_code::internal, "grpc: failed to compress message"));
             co_return false;
         }
-        co_return co_await enqueue(encode_frame(true, *z));
+        out_.push(true, *z);
     }
-    co_return co_await enqueue(encode_frame(false, payload));
+    else
+        out_.push(false, payload);
+    co_return co_await queued();
 }
 
 asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite& message,
@@ -228,18 +230,19 @@ asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite&
         co_return false;
     }
     if (response_encoding_ != encoding::identity && opts.compress)
-        co_return co_await write(message.SerializeAsString(), opts);
-    std::string framed(prefix_size + size, '\0');
-    encode_prefix(reinterpret_cast<unsigned char*>(framed.data()), false,
-                  static_cast<std::uint32_t>(size));
-    message.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(framed.data()) +
-                                            prefix_size);
-    co_return co_await enqueue(std::move(framed));
+    {
+        const std::string plain = message.SerializeAsString();
+        const std::string_view view = plain;
+        co_return co_await write(view, opts);
+    }
+    // Serialized straight into the call's queue: no buffer of its own, no copy.
+    auto room = out_.append(false, size);
+    message.SerializeWithCachedSizesToArray(room.data());
+    co_return co_await queued();
 }
 
-asio::awaitable<bool> server_context::enqueue(std::string framed)
+asio::awaitable<bool> server_context::queued()
 {
-    out_.push(std::move(framed));
     if (!headers_sent_)
         send_headers(true);
     else

@@ -109,7 +109,9 @@ private:
 
     void end(status s);
     void take_status(const std::vector<http2::header>& fields);
-    asio::awaitable<bool> enqueue(std::string framed);
+    /** After a message was queued: resumes the stream, then waits while the queue is
+        above its high-water mark. */
+    asio::awaitable<bool> queued();
     void release_flow_control();
     void notify_all();
     void arm_deadline();

@@ -148,7 +148,9 @@ private:
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
     std::vector<http2::header> take_trailers() override;
 
-    asio::awaitable<bool> enqueue(std::string framed);
+    /** After a message was queued: sends the headers or resumes the stream, then waits
+        while the queue is above its high-water mark. */
+    asio::awaitable<bool> queued();
     void cancel_call();
     void release_flow_control();
     void send_headers(bool with_body);
