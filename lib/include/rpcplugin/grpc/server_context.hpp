@@ -146,6 +146,7 @@ private:
     void on_end_stream() override;
     void on_close(std::uint32_t error_code) override;
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
+    std::size_t body_ready() const noexcept override { return out_.bytes(); }
     std::vector<http2::header> take_trailers() override;
 
     /** After a message was queued: sends the headers or resumes the stream, then waits

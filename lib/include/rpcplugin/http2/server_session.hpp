@@ -9,6 +9,7 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
+#include "rpcplugin/http2/detail/direct_data.hpp"
 #include "rpcplugin/http2/settings.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -66,6 +67,8 @@ public:
     virtual void on_close(std::uint32_t error_code) = 0;
     /** Copies up to `dst.size()` response bytes; sets `eof` after the last. 0 without eof defers. */
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
+    /** Body bytes ready now (an upper bound is fine): sizes the room `read_body` gets. */
+    virtual std::size_t body_ready() const noexcept { return static_cast<std::size_t>(-1); }
     /** After the last body byte: the trailers to send, or empty to end with the DATA frame. */
     virtual std::vector<header> take_trailers() = 0;
 };
@@ -161,6 +164,8 @@ public:
     int on_frame_send(const nghttp2_frame& frame) noexcept;
     long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
                    std::uint32_t* flags) noexcept;
+    int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
+                  std::size_t length) noexcept;
 
 private:
     struct stream_slot;
@@ -176,5 +181,6 @@ private:
     boost::system::error_code first_error_;
     bool preface_received_ = false;
     bool in_callback_ = false;
+    detail::direct_data direct_;
 };
 } // namespace rpcplugin::http2
