@@ -330,6 +330,13 @@ std::vector<http2::header> server_context::status_fields(const status& s) const
 void server_context::send_headers(bool with_body)
 {
     headers_sent_ = true;
+    if (response_encoding_ == encoding::identity && initial_metadata_.empty())
+    {
+        // The usual response head, built once: no allocation per call.
+        static const std::vector<http2::header> plain = response_headers();
+        session_->respond(id_, plain, with_body);
+        return;
+    }
     auto h = response_headers();
     session_->respond(id_, h, with_body);
 }
