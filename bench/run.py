@@ -80,7 +80,7 @@ def read_status(pid):
         with open("/proc/%d/status" % pid) as f:
             for line in f:
                 k, _, v = line.partition(":")
-                if k in ("VmRSS", "VmHWM"):
+                if k in ("VmRSS", "VmHWM", "RssAnon"):
                     out[k] = int(v.split()[0])
     except OSError:
         pass
@@ -99,7 +99,10 @@ class Server:
             raise RuntimeError("%s did not start: %r %s" % (name, line, err.strip()))
         self.address = line.split(" ", 1)[1]
         time.sleep(0.3)  # let it settle before reading its idle memory
-        self.idle_rss_kib = read_status(self.proc.pid).get("VmRSS", -1)
+        st = read_status(self.proc.pid)
+        self.idle_rss_kib = st.get("VmRSS", -1)
+        # Private (anonymous) memory: VmRSS also counts the shared libraries' file pages.
+        self.idle_anon_kib = st.get("RssAnon", -1)
 
     def alive(self):
         return self.proc.poll() is None
@@ -223,12 +226,12 @@ def print_table(scenario, results):
         if not s:
             continue
         line = "%-18s %10s %8s %8s %8s %8s %8s %9s %9s %6d" % (
-            LABELS[server], fmt(s["ops_per_s"]), fmt(s["mb_per_s"]), fmt(s["p50_us"]),
-            fmt(s["p90_us"]), fmt(s["p99_us"]), fmt(s["p999_us"]),
+            LABELS[server], fmt(s["ops_per_s"]), fmt(s["mb_per_s"]), fmt(s["p50_us"] or None),
+            fmt(s["p90_us"] or None), fmt(s["p99_us"] or None), fmt(s["p999_us"] or None),
             fmt(s["server_cpu_us_per_op"], 2), fmt(s["client_cpu_us_per_op"], 2), s["errors"])
         if server != "rpcplugin" and ours:
             line += "   %s, %s, %s" % (fmt_ratio(ratio(ours["ops_per_s"], s["ops_per_s"])),
-                                       fmt_ratio(ratio(ours["p50_us"], s["p50_us"])),
+                                       fmt_ratio(ratio(ours["p50_us"], s["p50_us"] or None)),
                                        fmt_ratio(ratio(ours["server_cpu_us_per_op"], s["server_cpu_us_per_op"])))
         print(line)
 
@@ -277,6 +280,10 @@ def goals(summary, memory, startup):
     cpp_idle = [idle.get(k) for k in cpp if idle.get(k, -1) and idle.get(k, -1) > 0]
     add("idle server RSS vs the smaller gRPC C++ server",
         ratio(idle.get("rpcplugin"), min(cpp_idle) if cpp_idle else None), 0.25, False)
+    anon = {k: v.get("idle_anon_kib") for k, v in memory.items()}
+    cpp_anon = [anon.get(k) for k in cpp if anon.get(k, -1) and anon.get(k, -1) > 0]
+    add("idle server anonymous RSS (without shared-library pages) vs gRPC C++",
+        ratio(anon.get("rpcplugin"), min(cpp_anon) if cpp_anon else None), 0.25, False)
     add("plugin exec-to-handshake vs a gRPC C++ plugin",
         ratio(startup.get("rpcplugin", {}).get("median_ms"), startup.get("grpcpp", {}).get("median_ms")), 0.25, False)
     s = "unary-1KiB-tls-1x32"
@@ -350,7 +357,7 @@ def main():
                         errors.append(str(e))
                 if transport == "unix":
                     for name, srv in running.items():
-                        memory[name] = {"idle_rss_kib": srv.idle_rss_kib}
+                        memory[name] = {"idle_rss_kib": srv.idle_rss_kib, "idle_anon_kib": srv.idle_anon_kib}
                 for rep in range(timing["repetitions"]):
                     for scn in tscen:
                         for name, srv in running.items():
@@ -397,8 +404,9 @@ def main():
         if scn[0] in summary:
             print_table(scn, summary[scn[0]])
 
-    print("\nmemory (KiB):   %s" % "   ".join(
-        "%s idle %s peak %s" % (LABELS[k], v.get("idle_rss_kib"), v.get("peak_kib")) for k, v in memory.items()))
+    print("\nserver memory, KiB (idle VmRSS / of which anonymous / peak VmHWM):")
+    for k, v in memory.items():
+        print("  %-18s %7s %7s %7s" % (LABELS[k], v.get("idle_rss_kib"), v.get("idle_anon_kib"), v.get("peak_kib")))
     if startup:
         print("start-up (exec to handshake line, median): " + ", ".join(
             "%s %.2f ms (RSS %s KiB)" % (k, v.get("median_ms", 0), fmt(v.get("rss_kib"), 0))
