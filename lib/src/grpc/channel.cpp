@@ -257,6 +257,15 @@ std::vector<http2::header> channel::request_headers(const std::string& path,
     return h;
 }
 
+const std::vector<http2::header>* channel::cached_head(const std::string& path)
+{
+    if (auto it = heads_.find(path); it != heads_.end())
+        return &it->second;
+    if (heads_.size() >= max_cached_heads)
+        return nullptr;
+    return &heads_.emplace(path, request_headers(path, call_options{})).first->second;
+}
+
 std::shared_ptr<client_call> channel::start_call(std::string path, call_options opts)
 {
     auto call = std::make_shared<client_call>(shared_from_this(), opts_, std::move(path),

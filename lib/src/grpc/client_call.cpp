@@ -85,8 +85,15 @@ client_call::~client_call()
 
 void client_call::start(http2::client_session& session)
 {
-    auto headers = channel_->request_headers(path_, call_opts_);
-    std::int32_t id = session.submit(headers, true, std::shared_ptr<http2::response_observer>(
+    // The usual call (no deadline, metadata or compression) reuses the channel's head for
+    // its method: nghttp2 copies it anyway.
+    const bool plain = !call_opts_.timeout && call_opts_.metadata.empty() &&
+                       call_opts_.compression == encoding::identity;
+    const std::vector<http2::header>* cached = plain ? channel_->cached_head(path_) : nullptr;
+    std::vector<http2::header> built;
+    if (!cached)
+        built = channel_->request_headers(path_, call_opts_);
+    std::int32_t id = session.submit(cached ? *cached : built, true, std::shared_ptr<http2::response_observer>(
                                                         shared_from_this(), this));
     if (id < 0)
     {
