@@ -313,4 +313,39 @@ TEST_SUITE("grpc")
         CHECK(r.pop().payload.empty());
         CHECK(r.feed(prefix(0, 1)) == grpc::errc::message_too_large);
     }
+
+    TEST_CASE("a reader keeps many queued messages in order while they are popped")
+    {
+        grpc::reader r(1000);
+        std::size_t next_in = 0, next_out = 0;
+        auto feed = [&](std::size_t n)
+        {
+            bytes wire;
+            for (std::size_t i = 0; i < n; ++i, ++next_in)
+            {
+                const std::string payload = std::to_string(next_in);
+                const bytes one = frame_all({{false, payload}}, nullptr);
+                wire.insert(wire.end(), one.begin(), one.end());
+            }
+            REQUIRE_FALSE(r.feed(wire));
+        };
+        auto pop = [&](std::size_t n)
+        {
+            for (std::size_t i = 0; i < n; ++i, ++next_out)
+            {
+                REQUIRE(r.has_message());
+                CHECK(r.pop().payload == std::to_string(next_out));
+            }
+        };
+        feed(100);
+        pop(60);
+        CHECK(r.queued() == 40);
+        feed(30);
+        pop(17);
+        feed(1);
+        CHECK(r.queued() == 54);
+        pop(54);
+        CHECK_FALSE(r.has_message());
+        CHECK(r.idle());
+    }
 }

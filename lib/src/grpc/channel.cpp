@@ -1,5 +1,6 @@
 #include "rpcplugin/grpc/channel.hpp"
 
+#include "rpcplugin/detail/strand.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 #include "rpcplugin/http2/serve.hpp"
 #include "rpcplugin/tls/context.hpp"
@@ -132,7 +133,7 @@ channel::connect(asio::any_io_executor ex, std::string_view target, const channe
     auto ep = transport::parse_endpoint(target);
     if (!ep)
         return fail_now(ep.error());
-    auto strand = asio::make_strand(ex);
+    auto strand = rpcplugin::detail::make_strand(ex);
     auto ch = std::make_shared<channel>(strand, opts, std::string());
     return asio::co_spawn(strand, connect_on_strand(std::move(ch), *ep), asio::use_awaitable);
 }
@@ -257,6 +258,15 @@ std::vector<http2::header> channel::request_headers(const std::string& path,
     for (const auto& m : o.metadata)
         h.push_back({m.key, encode_value(m.key, m.value)});
     return h;
+}
+
+const std::vector<http2::header>* channel::cached_head(const std::string& path)
+{
+    if (auto it = heads_.find(path); it != heads_.end())
+        return &it->second;
+    if (heads_.size() >= max_cached_heads)
+        return nullptr;
+    return &heads_.emplace(path, request_headers(path, call_options{})).first->second;
 }
 
 std::shared_ptr<client_call> channel::start_call(std::string path, call_options opts)

@@ -85,8 +85,15 @@ client_call::~client_call()
 
 void client_call::start(http2::client_session& session)
 {
-    auto headers = channel_->request_headers(path_, call_opts_);
-    std::int32_t id = session.submit(headers, true, std::shared_ptr<http2::response_observer>(
+    // The usual call (no deadline, metadata or compression) reuses the channel's head for
+    // its method: nghttp2 copies it anyway.
+    const bool plain = !call_opts_.timeout && call_opts_.metadata.empty() &&
+                       call_opts_.compression == encoding::identity;
+    const std::vector<http2::header>* cached = plain ? channel_->cached_head(path_) : nullptr;
+    std::vector<http2::header> built;
+    if (!cached)
+        built = channel_->request_headers(path_, call_opts_);
+    std::int32_t id = session.submit(cached ? *cached : built, true, std::shared_ptr<http2::response_observer>(
                                                         shared_from_this(), this));
     if (id < 0)
     {
@@ -142,20 +149,35 @@ asio::awaitable<bool> client_call::write(std::string_view payload, write_options
             session_->reset(id_, NGHTTP2_CANCEL);
             co_return false;
         }
-        co_return co_await enqueue(encode_frame(true, *z));
+        out_.push(true, *z);
     }
-    co_return co_await enqueue(encode_frame(false, payload));
+    else
+        out_.push(false, payload);
+    co_return co_await queued();
 }
 
 asio::awaitable<bool> client_call::write(const google::protobuf::MessageLite& message,
                                          write_options opts)
 {
-    co_return co_await write(message.SerializeAsString(), opts);
+    if (status_ || half_closed_ || !session_)
+        co_return false;
+    const std::size_t size = message.ByteSizeLong();
+    if (size > opts_.max_send_message_size ||
+        (call_opts_.compression != encoding::identity && opts.compress))
+    {
+        // The general path: the size limit's status, compression.
+        const std::string plain = message.SerializeAsString();
+        const std::string_view view = plain;
+        co_return co_await write(view, opts);
+    }
+    // Serialized straight into the call's queue: no buffer of its own, no copy.
+    auto room = out_.append(false, size);
+    message.SerializeWithCachedSizesToArray(room.data());
+    co_return co_await queued();
 }
 
-asio::awaitable<bool> client_call::enqueue(std::string framed)
+asio::awaitable<bool> client_call::queued()
 {
-    out_.push(std::move(framed));
     session_->resume(id_);
     while (out_.bytes() > opts_.write_high_water && !status_ && !closed_)
     {
@@ -317,6 +339,10 @@ void client_call::on_end_stream()
 void client_call::on_close(std::uint32_t error_code)
 {
     closed_ = true;
+    // Bytes still held for backpressure go back to the connection window now: nobody can
+    // acknowledge them once the stream is gone, and the window would shrink for good.
+    if (session_ && held_bytes_ > 0)
+        session_->consume(id_, std::exchange(held_bytes_, 0));
     session_ = nullptr;
     if (!status_)
         end(from_reset(error_code));

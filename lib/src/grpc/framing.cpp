@@ -186,21 +186,30 @@ boost::system::error_code reader::feed(std::span<const unsigned char> data)
 
 bool reader::has_message() const noexcept
 {
-    return !queue_.empty();
+    return head_ < queue_.size();
 }
 
 frame reader::pop()
 {
     assert(has_message());
-    frame f = std::move(queue_.front());
-    queue_.pop_front();
+    frame f = std::move(queue_[head_++]);
     queued_bytes_ -= f.payload.size();
+    if (head_ == queue_.size())
+    {
+        queue_.clear();
+        head_ = 0;
+    }
+    else if (head_ >= 16 && head_ * 2 >= queue_.size())
+    {
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
     return f;
 }
 
 std::size_t reader::queued() const noexcept
 {
-    return queue_.size();
+    return queue_.size() - head_;
 }
 
 std::size_t reader::buffered_bytes() const noexcept

@@ -1,6 +1,7 @@
 #include "rpcplugin/grpc/server.hpp"
 
 #include "grpc/detail/connection.hpp"
+#include "rpcplugin/detail/strand.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/strand.hpp>
@@ -74,7 +75,7 @@ asio::awaitable<void> server::serve(transport::listener& l, std::shared_ptr<asio
     } guard{*this, l};
     while (l.is_open() && !draining_)
     {
-        auto strand = asio::make_strand(ex);
+        auto strand = rpcplugin::detail::make_strand(ex);
         auto [ec, sock] = co_await l.accept(strand);
         if (ec)
         {

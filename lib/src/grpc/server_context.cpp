@@ -212,9 +212,11 @@ asio::awaitable<bool> server_context::write(std::string_view payload, write_opti
             finish(status(status_code::internal, "grpc: failed to compress message"));
             co_return false;
         }
-        co_return co_await enqueue(encode_frame(true, *z));
+        out_.push(true, *z);
     }
-    co_return co_await enqueue(encode_frame(false, payload));
+    else
+        out_.push(false, payload);
+    co_return co_await queued();
 }
 
 asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite& message,
@@ -230,18 +232,19 @@ asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite&
         co_return false;
     }
     if (response_encoding_ != encoding::identity && opts.compress)
-        co_return co_await write(message.SerializeAsString(), opts);
-    std::string framed(prefix_size + size, '\0');
-    encode_prefix(reinterpret_cast<unsigned char*>(framed.data()), false,
-                  static_cast<std::uint32_t>(size));
-    message.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(framed.data()) +
-                                            prefix_size);
-    co_return co_await enqueue(std::move(framed));
+    {
+        const std::string plain = message.SerializeAsString();
+        const std::string_view view = plain;
+        co_return co_await write(view, opts);
+    }
+    // Serialized straight into the call's queue: no buffer of its own, no copy.
+    auto room = out_.append(false, size);
+    message.SerializeWithCachedSizesToArray(room.data());
+    co_return co_await queued();
 }
 
-asio::awaitable<bool> server_context::enqueue(std::string framed)
+asio::awaitable<bool> server_context::queued()
 {
-    out_.push(std::move(framed));
     if (!headers_sent_)
         send_headers(true);
     else
@@ -344,6 +347,13 @@ std::vector<http2::header> server_context::status_fields(const status& s) const
 void server_context::send_headers(bool with_body)
 {
     headers_sent_ = true;
+    if (response_encoding_ == encoding::identity && initial_metadata_.empty())
+    {
+        // The usual response head, built once: no allocation per call.
+        static const std::vector<http2::header> plain = response_headers();
+        session_->respond(id_, plain, with_body);
+        return;
+    }
     auto h = response_headers();
     session_->respond(id_, h, with_body);
 }
@@ -412,6 +422,10 @@ void server_context::on_close(std::uint32_t error_code)
     out_.clear();
     if (!was_finished || error_code != NGHTTP2_NO_ERROR)
         cancel_call();
+    // Bytes still held for backpressure go back to the connection window now: nobody can
+    // acknowledge them once the stream is gone, and the window would shrink for good.
+    if (session_ && held_bytes_ > 0)
+        session_->consume(id_, std::exchange(held_bytes_, 0));
     session_ = nullptr;
     read_ready_.notify();
     write_ready_.notify();

@@ -49,6 +49,13 @@ int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, vo
     return self<Session>(user).on_stream_close(stream_id, error_code);
 }
 
+template <class Session>
+int on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, size_t length,
+                 nghttp2_data_source*, void* user) noexcept
+{
+    return self<Session>(user).send_data(*frame, framehd, length);
+}
+
 int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
     return self<server_session>(user).on_frame_send(*frame);
@@ -81,6 +88,7 @@ callbacks_ptr build_common()
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv<Session>);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv<Session>);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close<Session>);
+    nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data<Session>);
     return callbacks_ptr(cb);
 }
 } // namespace

@@ -4,6 +4,7 @@
 #include "http2/detail/nv.hpp"
 #include "rpcplugin/http2/error.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <new>
 
@@ -80,14 +81,23 @@ error_code client_session::receive(std::span<const unsigned char> data)
 error_code client_session::produce(std::vector<unsigned char>& out, std::size_t max)
 {
     callback_scope scope(in_callback_);
+    detail::direct_data::binding direct(direct_, out, max);
     while (out.size() < max)
     {
         const uint8_t* data = nullptr;
         ssize_t n = nghttp2_session_mem_send(session_, &data);
         if (n < 0)
+        {
+            direct_.abandon();
             return first_error_ ? first_error_ : make_nghttp2_error(static_cast<int>(n));
+        }
         if (n == 0)
             break;
+        if (direct_.pending()) // a direct frame is always completed within one mem_send
+        {
+            fail(errc::internal);
+            return first_error_;
+        }
         out.insert(out.end(), data, data + n);
     }
     return first_error_;
@@ -301,7 +311,19 @@ long client_session::read_body(std::int32_t id, unsigned char* buf, std::size_t 
     try
     {
         bool eof = false;
-        std::size_t n = s->observer->read_body({buf, len}, eof);
+        std::size_t n = 0;
+        // Inside produce the payload goes straight to the batch (see direct_data).
+        const bool direct = direct_.active();
+        if (direct)
+        {
+            // Room for what is ready only: resizing the batch zero-fills the room.
+            const std::size_t room = std::min(len, s->observer->body_ready());
+            n = s->observer->read_body(direct_.begin_frame(room), eof);
+            direct_.end_frame(n);
+            *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+        }
+        else
+            n = s->observer->read_body({buf, len}, eof);
         if (eof)
             *flags |= NGHTTP2_DATA_FLAG_EOF;
         else if (n == 0)
@@ -310,7 +332,14 @@ long client_session::read_body(std::int32_t id, unsigned char* buf, std::size_t 
     }
     catch (...)
     {
+        direct_.abandon();
         return fail(errc::internal);
     }
+}
+
+int client_session::send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
+                              std::size_t length) noexcept
+{
+    return direct_.send(frame, framehd, length);
 }
 } // namespace rpcplugin::http2

@@ -489,14 +489,23 @@ error_code server_session::on_timer(clock::time_point now)
 error_code server_session::produce(std::vector<unsigned char>& out, std::size_t max)
 {
     callback_scope scope(in_callback_);
+    detail::direct_data::binding direct(direct_, out, max);
     while (out.size() < max)
     {
         const uint8_t* data = nullptr;
         ssize_t n = nghttp2_session_mem_send(session_, &data);
         if (n < 0)
+        {
+            direct_.abandon();
             return first_error_ ? first_error_ : make_nghttp2_error(static_cast<int>(n));
+        }
         if (n == 0)
             break;
+        if (direct_.pending()) // a direct frame is always completed within one mem_send
+        {
+            fail(errc::internal);
+            return first_error_;
+        }
         out.insert(out.end(), data, data + n);
     }
     // The outbound queue shrank: a reader waiting for it may go on.
@@ -620,6 +629,7 @@ int server_session::on_begin_headers(const nghttp2_frame& frame) noexcept
     try
     {
         auto s = std::make_unique<stream_slot>();
+        s->head.fields.reserve(8); // a gRPC request has about 6: one allocation, not four
         nghttp2_session_set_stream_user_data(session_, frame.hd.stream_id, s.get());
         streams_.emplace(frame.hd.stream_id, std::move(s));
         return 0;
@@ -847,7 +857,19 @@ long server_session::read_body(std::int32_t id, unsigned char* buf, std::size_t 
     try
     {
         bool eof = false;
-        std::size_t n = s->observer->read_body({buf, len}, eof);
+        std::size_t n = 0;
+        // Inside produce the payload goes straight to the batch (see direct_data).
+        const bool direct = direct_.active();
+        if (direct)
+        {
+            // Room for what is ready only: resizing the batch zero-fills the room.
+            const std::size_t room = std::min(len, s->observer->body_ready());
+            n = s->observer->read_body(direct_.begin_frame(room), eof);
+            direct_.end_frame(n);
+            *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+        }
+        else
+            n = s->observer->read_body({buf, len}, eof);
         s->blocked_since.reset(); // the window let bytes through
         if (!eof)
         {
@@ -869,7 +891,14 @@ long server_session::read_body(std::int32_t id, unsigned char* buf, std::size_t 
     }
     catch (...)
     {
+        direct_.abandon();
         return fail(errc::internal);
     }
+}
+
+int server_session::send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
+                              std::size_t length) noexcept
+{
+    return direct_.send(frame, framehd, length);
 }
 } // namespace rpcplugin::http2

@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 namespace rpcplugin::grpc
 {
@@ -104,6 +106,11 @@ private:
 
     friend class client_call;
     std::vector<http2::header> request_headers(const std::string& path, const call_options& o) const;
+    /** The request head of a call without timeout, metadata or compression, built once
+        per method path (at most `max_cached_heads` paths). */
+    const std::vector<http2::header>* cached_head(const std::string& path);
+    static constexpr std::size_t max_cached_heads = 64;
+    std::unordered_map<std::string, std::vector<http2::header>> heads_;
     http2::client_session* session() noexcept;
 };
 } // namespace rpcplugin::grpc

@@ -106,10 +106,13 @@ private:
     void on_end_stream() override;
     void on_close(std::uint32_t error_code) override;
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
+    std::size_t body_ready() const noexcept override { return out_.bytes(); }
 
     void end(status s);
     void take_status(const std::vector<http2::header>& fields);
-    asio::awaitable<bool> enqueue(std::string framed);
+    /** After a message was queued: resumes the stream, then waits while the queue is
+        above its high-water mark. */
+    asio::awaitable<bool> queued();
     void release_flow_control();
     void notify_all();
     void arm_deadline();

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <string>
 #include <vector>
@@ -106,7 +106,10 @@ private:
     std::string take_partial();
 
     std::size_t max_;
-    std::deque<frame> queue_;
+    // A FIFO that holds one message without allocating (calls mostly queue one at a
+    // time; std::deque allocated twice at construction): messages [head_, size()).
+    boost::container::small_vector<frame, 1> queue_;
+    std::size_t head_ = 0;
     std::size_t queued_bytes_ = 0;
     unsigned char prefix_[prefix_size] = {};
     std::size_t prefix_filled_ = 0;

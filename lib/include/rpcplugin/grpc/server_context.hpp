@@ -156,10 +156,13 @@ private:
     void on_end_stream() override;
     void on_close(std::uint32_t error_code) override;
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override;
+    std::size_t body_ready() const noexcept override { return out_.bytes(); }
     std::vector<http2::header> take_trailers() override;
     std::size_t buffered_bytes() const noexcept override { return reader_.buffered_bytes(); }
 
-    asio::awaitable<bool> enqueue(std::string framed);
+    /** After a message was queued: sends the headers or resumes the stream, then waits
+        while the queue is above its high-water mark. */
+    asio::awaitable<bool> queued();
     void cancel_call();
     void release_flow_control();
     void send_headers(bool with_body);

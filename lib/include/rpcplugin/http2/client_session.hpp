@@ -7,6 +7,7 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
+#include "rpcplugin/http2/detail/direct_data.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 #include "rpcplugin/http2/settings.hpp"
 
@@ -42,6 +43,8 @@ public:
     /** Copies up to `dst.size()` request-body bytes; sets `eof` after the last.
         0 without eof defers. */
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
+    /** Body bytes ready now (an upper bound is fine): sizes the room `read_body` gets. */
+    virtual std::size_t body_ready() const noexcept { return static_cast<std::size_t>(-1); }
 };
 
 /**
@@ -103,6 +106,8 @@ public:
     int on_stream_close(std::int32_t id, std::uint32_t error_code) noexcept;
     long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
                    std::uint32_t* flags) noexcept;
+    int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
+                  std::size_t length) noexcept;
 
 private:
     struct stream_slot
@@ -125,5 +130,6 @@ private:
     bool preface_received_ = false;
     bool goaway_received_ = false;
     bool in_callback_ = false;
+    detail::direct_data direct_;
 };
 } // namespace rpcplugin::http2

@@ -9,6 +9,7 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
+#include "rpcplugin/http2/detail/direct_data.hpp"
 #include "rpcplugin/http2/settings.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -108,6 +109,8 @@ public:
     virtual void on_close(std::uint32_t error_code) = 0;
     /** Copies up to `dst.size()` response bytes; sets `eof` after the last. 0 without eof defers. */
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
+    /** Body bytes ready now (an upper bound is fine): sizes the room `read_body` gets. */
+    virtual std::size_t body_ready() const noexcept { return static_cast<std::size_t>(-1); }
     /** After the last body byte: the trailers to send, or empty to end with the DATA frame. */
     virtual std::vector<header> take_trailers() = 0;
     /** Request bytes the observer holds now (received, not yet taken by its consumer);
@@ -255,6 +258,8 @@ public:
     int on_invalid_frame(const nghttp2_frame& frame, int lib_error) noexcept;
     long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
                    std::uint32_t* flags) noexcept;
+    int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
+                  std::size_t length) noexcept;
 
 private:
     friend class handler_slot;
@@ -315,5 +320,7 @@ private:
     std::optional<clock::time_point> keepalive_sent_;
     std::optional<clock::time_point> age_notice_sent_;
     bool age_goaway_sent_ = false;
+
+    detail::direct_data direct_;
 };
 } // namespace rpcplugin::http2
