@@ -8,7 +8,8 @@ One fresh server per case, run with --preface-timeout-ms 500 and --write-stall-t
 never be sent: each stream is reset with CANCEL at the write-stall timeout); slowloris on
 the HTTP/2 preface (60 connections sending nothing or half the preface) and on the TLS
 handshake (half a ClientHello), closed at the preface deadline; an idle connection closed
-with GOAWAY(NO_ERROR) at --idle-timeout-ms while a connection with an open call is not.
+with GOAWAY(NO_ERROR) at --idle-timeout-ms while a connection with an open call is not;
+half-open connections beyond --max-pending-handshakes closed at once.
 Each asserts the cut-off within 1 s of the limit, the healthy connection answering during
 and after, and the server's peak RSS growth under 32 MiB.
 """
@@ -65,6 +66,34 @@ def slowloris_preface(binary):
         growth = a.check_after()
     return "60 connections closed at most %.2f s after the deadline, RSS +%.1f MiB" % (
         worst, growth / 2**20)
+
+
+def half_open_cap(binary):
+    # 8 places for connections in their handshake: a 9th half-open connection is closed at
+    # once, while established connections keep answering; new ones are served again once
+    # the half-open ones reached their deadline.
+    with Attack(binary, ["--max-pending-handshakes", "8", "--preface-timeout-ms", "2000"]) as a:
+        held = []
+        for i in range(8):
+            r = Raw(a.server, preface=False)
+            if i % 2:
+                r.send(PREFACE[:10])
+            held.append(r)
+        time.sleep(0.3)  # accepted by now
+        extra = Raw(a.server, preface=False)
+        crossed = time.monotonic()
+        seen = extra.read_to_close(timeout=3)
+        took = cut_off(crossed, seen, "a connection beyond max_pending_handshakes")
+        assert not extra.frames, "frames to a refused connection: %r" % extra.frames[:2]
+        assert not any(r.closed for r in held), "a held half-open connection was closed early"
+        a.healthy_unary()  # during
+        for r in held:
+            r.read_to_close(timeout=4)
+            r.close()
+        extra.close()
+        growth = a.check_after()  # includes a new connection and call
+    return "the 9th half-open connection closed after %.2f s, RSS +%.1f MiB" % (
+        took, growth / 2**20)
 
 
 def client_hello():
@@ -138,6 +167,7 @@ def main():
     t.case("slowloris_preface_closed_at_deadline", lambda: slowloris_preface(b))
     t.case("slowloris_tls_handshake_closed_at_deadline", lambda: slowloris_tls(b))
     t.case("idle_connection_goaway_no_error", lambda: idle_connection(b))
+    t.case("half_open_connections_capped", lambda: half_open_cap(b))
     return t.finish()
 
 

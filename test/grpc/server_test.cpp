@@ -27,6 +27,26 @@ namespace http2 = rpcplugin::http2;
 
 TEST_SUITE("grpc")
 {
+    TEST_CASE("handshake places are bounded by max_pending_handshakes")
+    {
+        grpc::server srv;
+        srv.options().max_pending_handshakes = 2;
+        CHECK(srv.begin_handshake());
+        CHECK(srv.begin_handshake());
+        CHECK_FALSE(srv.begin_handshake());
+        CHECK(srv.pending_handshakes() == 2);
+        srv.end_handshake();
+        CHECK(srv.begin_handshake());
+        CHECK_FALSE(srv.begin_handshake());
+        srv.end_handshake();
+        srv.end_handshake();
+        CHECK(srv.pending_handshakes() == 0);
+        srv.options().max_pending_handshakes = 0; // no limit
+        for (int i = 0; i < 1000; ++i)
+            REQUIRE(srv.begin_handshake());
+        CHECK(srv.pending_handshakes() == 1000);
+    }
+
     // Found by the protocol suite under ASan: drain posts work to each connection's strand;
     // a connection that ended after drain listed it (its end already queued on the strand)
     // was freed when that work ran, and the work used its session.

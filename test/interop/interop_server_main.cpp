@@ -76,6 +76,7 @@ int usage()
            "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] [--threads N]\n"
            "HTTP/2 limits (rpcplugin::http2::settings; durations in ms, 0 = off):\n"
            "  --preface-timeout-ms N          TLS handshake + preface + first SETTINGS\n"
+           "  --max-pending-handshakes N      connections in their handshake (server_options)\n"
            "  --max-concurrent-streams N      streams and running handlers per connection\n"
            "  --max-outbound-frames N         queued frames before reading pauses\n"
            "  --max-request-buffer BYTES      request bytes buffered per connection\n"
@@ -107,10 +108,12 @@ int main(int argc, char** argv)
     int threads = threads_env ? std::atoi(threads_env) : 1;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     rpcplugin::http2::settings h2;
+    std::uint64_t max_pending_handshakes = rpcplugin::grpc::server_options{}.max_pending_handshakes;
     using ms = std::chrono::milliseconds;
     // Flags that set one numeric field of http2::settings.
     const std::map<std::string_view, std::function<void(std::uint64_t)>> limits = {
         {"--preface-timeout-ms", [&](std::uint64_t v) { h2.preface_timeout = ms(v); }},
+        {"--max-pending-handshakes", [&](std::uint64_t v) { max_pending_handshakes = v; }},
         {"--max-concurrent-streams",
          [&](std::uint64_t v) { h2.max_concurrent_streams = static_cast<std::uint32_t>(v); }},
         {"--max-outbound-frames", [&](std::uint64_t v) { h2.max_outbound_frames = v; }},
@@ -171,6 +174,7 @@ int main(int argc, char** argv)
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
         srv.options().http2 = h2;
+        srv.options().max_pending_handshakes = static_cast<std::size_t>(max_pending_handshakes);
         ::grpc::testing::TestService::register_service(srv, service);
 
         std::shared_ptr<asio::ssl::context> tls;

@@ -277,6 +277,33 @@ asio::awaitable<void> refuse_h2c(Socket& sock)
     co_await asio::async_write(sock, asio::buffer(frames), use_tuple);
 }
 
+// One of the server's places for a connection in its handshake, given back when the
+// handshake ends (or the connection does).
+class handshake_place
+{
+public:
+    explicit handshake_place(server& srv) noexcept
+        : srv_(srv)
+        , held_(srv.begin_handshake())
+    {
+    }
+    ~handshake_place() { release(); }
+    handshake_place(const handshake_place&) = delete;
+    handshake_place& operator=(const handshake_place&) = delete;
+
+    explicit operator bool() const noexcept { return held_; }
+    void release() noexcept
+    {
+        if (held_)
+            srv_.end_handshake();
+        held_ = false;
+    }
+
+private:
+    server& srv_;
+    bool held_;
+};
+
 template <class Socket>
 asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
 {
@@ -284,6 +311,14 @@ asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
     const auto& log = srv.options().log;
     const auto& tls = c.tls;
     const std::string& peer = c.peer;
+    handshake_place place(srv);
+    if (!place)
+    {
+        log.log(log_level::warn, log_module, "too many connections in their handshake; closed",
+                {{"peer", peer},
+                 {"max_pending_handshakes", std::to_string(srv.options().max_pending_handshakes)}});
+        co_return;
+    }
     beast::flat_buffer buf;
     // One deadline covers the TLS handshake, the preface and the first SETTINGS frame.
     asio::steady_timer deadline(sock.get_executor(), c.handshake_deadline);
@@ -314,6 +349,7 @@ asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
             static_cast<const unsigned char*>(buf.cdata().data()),
             static_cast<const unsigned char*>(buf.cdata().data()) + buf.size());
         transport::stream s{transport::socket(std::move(sock))};
+        place.release();
         co_await serve_h2(srv, s, initial, c);
         co_return;
     }
@@ -349,6 +385,7 @@ asio::awaitable<void> run(server& srv, Socket sock, connection_context& c)
         co_return;
     }
     transport::stream s{std::move(ts)};
+    place.release();
     co_await serve_h2(srv, s, {}, c);
 }
 } // namespace

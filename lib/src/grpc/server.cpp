@@ -117,6 +117,23 @@ void server::register_connection(std::shared_ptr<connection_entry> c)
     connections_.push_back(std::move(c));
 }
 
+bool server::begin_handshake() noexcept
+{
+    const auto max = opts_.max_pending_handshakes;
+    auto n = handshakes_.load(std::memory_order_relaxed);
+    do
+    {
+        if (max != 0 && n >= max)
+            return false;
+    } while (!handshakes_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return true;
+}
+
+void server::end_handshake() noexcept
+{
+    handshakes_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void server::unregister_connection(const connection_entry* c)
 {
     std::lock_guard lock(mutex_);

@@ -180,6 +180,13 @@ public:
     };
     /** Internal. */
     void register_connection(std::shared_ptr<connection_entry> c);
+    /** Internal: takes one of the `max_pending_handshakes` places; false when none is free.
+        Thread-safe. */
+    bool begin_handshake() noexcept;
+    /** Internal: gives back a place `begin_handshake` took. Thread-safe. */
+    void end_handshake() noexcept;
+    /** Connections currently in their handshake (see `server_options::max_pending_handshakes`). */
+    std::size_t pending_handshakes() const noexcept { return handshakes_.load(); }
     /** Internal: call on the connection's strand after clearing `alive`. */
     void unregister_connection(const connection_entry* c);
 
@@ -199,6 +206,7 @@ private:
     connection_next::last_step serve_last_step_;
     std::vector<std::function<void()>> drain_hooks_;
     std::atomic<std::uint64_t> next_connection_id_{1};
+    std::atomic<std::size_t> handshakes_{0};
     mutable std::mutex mutex_;
     std::vector<std::shared_ptr<connection_entry>> connections_;
     std::vector<transport::listener*> listeners_;

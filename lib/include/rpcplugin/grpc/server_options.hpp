@@ -24,6 +24,11 @@ struct server_options
     std::size_t max_send_message_size = 4 * 1024 * 1024;
     /** Response bytes queued per call before `write` waits for the peer to read. */
     std::size_t write_high_water = 256 * 1024;
+    /** Connections still in their handshake (accepted, but the client has not yet sent a
+        complete HTTP/2 preface or, on a TLS listener, finished the TLS handshake with ALPN
+        h2) at once. A connection accepted beyond it is closed at once (logged at warn);
+        each half-open one lives at most `http2.preface_timeout`. 0: no limit. */
+    std::size_t max_pending_handshakes = 256;
     /** HTTP/2 settings and limits of each connection. */
     http2::settings http2;
     /** Where the server logs (module "rpcplugin.grpc"). */
