@@ -170,6 +170,55 @@ TEST_SUITE("http2")
         CHECK(h2.active_streams() == 0);
     }
 
+    TEST_CASE("serve answers a batch of requests read at once and handed over in slices")
+    {
+        std::size_t slice = 0;
+        SUBCASE("no slicing") { slice = 0; }
+        SUBCASE("7-byte slices (across frame boundaries)") { slice = 7; }
+        SUBCASE("100-byte slices") { slice = 100; }
+
+        asio::io_context io;
+        beast::test::stream server(io);
+        beast::test::stream client(io);
+        server.connect(client);
+        http2::settings cfg;
+        cfg.read_slice = slice;
+        fake_dispatcher dispatcher;
+        dispatcher.answer = rpcplugin::test::respond_at_end("pong", {{"grpc-status", "0"}});
+        h2_peer peer;
+        std::vector<std::int32_t> ids;
+        for (int i = 0; i < 20; ++i)
+        {
+            ids.push_back(peer.post("/s/m"));
+            peer.send(ids.back(), "ping " + std::to_string(i), true);
+        }
+        bool client_done = false;
+        auto all_answered = [&]
+        {
+            for (auto id : ids)
+                if (!peer.streams.at(id).closed)
+                    return false;
+            return true;
+        };
+        // The whole batch (preface, SETTINGS, 20 requests) goes out in one write.
+        asio::co_spawn(io, drive_client(client, peer, all_answered),
+                       [&](std::exception_ptr) { client_done = true; });
+        http2::server_session h2(io.get_executor(), cfg, dispatcher);
+        auto ec = rpcplugin::test::run(io, http2::serve(server, h2, cfg));
+        CHECK_MESSAGE(clean_end(ec), ec.message());
+        rpcplugin::test::run_until(io, [&] { return client_done; });
+        REQUIRE(dispatcher.requests.size() == ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i)
+        {
+            CAPTURE(i);
+            CHECK(dispatcher.requests[i].observer->data == "ping " + std::to_string(i));
+            const auto& st = peer.streams.at(ids[i]);
+            CHECK(st.closed);
+            CHECK(st.body == "pong");
+            CHECK(st.trailer("grpc-status") == "0");
+        }
+    }
+
     TEST_CASE("serve ends cleanly with the injected error when any read or write fails")
     {
         std::size_t read_size = 0;

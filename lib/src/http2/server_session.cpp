@@ -720,6 +720,7 @@ int server_session::on_frame_recv(const nghttp2_frame& frame) noexcept
             bool end_stream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
             if (frame.headers.cat == NGHTTP2_HCAT_REQUEST)
             {
+                ++requests_started_;
                 s->observer = dispatcher_.on_request(*this, frame.hd.stream_id,
                                                      std::move(s->head), end_stream);
                 s->head = {};

@@ -13,6 +13,8 @@
 #include "rpcplugin/transport/error.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -58,6 +60,28 @@ concept guarded_session = requires(Session& s, std::chrono::steady_clock::time_p
     { s.timer_interval() } -> std::convertible_to<std::chrono::milliseconds>;
 };
 
+// Slicing (settings::read_slice) applies to a server session that is not holding input
+// back (handler quota, outbound queue): then what is left of a read goes in at once, to be
+// kept by the session, as without slicing. A client gains nothing from it.
+template <class Session>
+bool may_slice(const Session& h2) noexcept
+{
+    if constexpr (guarded_session<Session>)
+        return !h2.read_blocked() && !h2.input_pending();
+    else
+        return false;
+}
+
+// Requests a server session started so far; 0 for a client.
+template <class Session>
+std::uint64_t started(const Session& h2) noexcept
+{
+    if constexpr (guarded_session<Session>)
+        return h2.requests_started();
+    else
+        return 0;
+}
+
 template <class AsyncStream, class Session>
 asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings& cfg,
                                 serve_state& st, std::chrono::steady_clock::time_point deadline)
@@ -68,7 +92,8 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
     co_await asio::this_coro::throw_if_cancelled(false);
     auto cs = co_await asio::this_coro::cancellation_state;
     std::vector<unsigned char> buf(cfg.read_buffer);
-    asio::steady_timer preface_timer(co_await asio::this_coro::executor, deadline);
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer preface_timer(ex, deadline);
     while (!st.reader_done && !st.writer_done && h2.want_read())
     {
         if (cs.cancelled() != asio::cancellation_type::none)
@@ -122,7 +147,29 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
             st.set_error(ec);
             break;
         }
-        if (auto e = h2.receive({buf.data(), n}))
+        // Large reads go in slices, with the handlers a slice started and the writer they
+        // woke running before the next one (see settings::read_slice).
+        std::span<const unsigned char> input(buf.data(), n);
+        boost::system::error_code e;
+        while (!e && !input.empty())
+        {
+            std::size_t take = input.size();
+            if (cfg.read_slice > 0 && take > cfg.read_slice && may_slice(h2))
+                take = cfg.read_slice;
+            const auto before = started(h2);
+            e = h2.receive(input.first(take));
+            input = input.subspan(take);
+            // Only a slice that started requests has work worth running before the rest.
+            if (!e && !input.empty() && started(h2) != before)
+            {
+                // Twice: once for the handlers the slice queued, once for the writer they woke.
+                co_await asio::post(ex, asio::use_awaitable);
+                co_await asio::post(ex, asio::use_awaitable);
+                if (st.reader_done || st.writer_done)
+                    break;
+            }
+        }
+        if (e)
         {
             st.set_error(e);
             break;

@@ -176,6 +176,8 @@ public:
     bool input_pending() const noexcept { return !pending_.empty() || header_held(); }
     /** Fires when `read_blocked()` may have turned false. */
     rpcplugin::detail::waiter& read_signal() noexcept { return read_signal_; }
+    /** Requests handed to the dispatcher so far (see `settings::read_slice`). */
+    std::uint64_t requests_started() const noexcept { return requests_started_; }
 
     /** Counts a request handler that starts now (see `handler_slot`). */
     handler_slot start_handler();
@@ -322,5 +324,6 @@ private:
     bool age_goaway_sent_ = false;
 
     detail::direct_data direct_;
+    std::uint64_t requests_started_ = 0;
 };
 } // namespace rpcplugin::http2

