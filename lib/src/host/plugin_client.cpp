@@ -26,7 +26,6 @@ using clock = std::chrono::steady_clock;
 namespace
 {
 constexpr std::string_view log_module = "rpcplugin.host";
-constexpr std::size_t tail_lines = 20;
 
 std::string ms_text(clock::duration d)
 {
