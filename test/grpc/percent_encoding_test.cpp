@@ -8,9 +8,9 @@ namespace grpc = rpcplugin::grpc;
 
 TEST_SUITE("grpc")
 {
-    TEST_CASE("percent_encode leaves printable ASCII other than percent unchanged")
+    TEST_CASE("percent_encode leaves printable ASCII other than percent (and end spaces) unchanged")
     {
-        const std::string printable = " !\"#$&'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~";
+        const std::string printable = "! \"#$&'()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~";
         CHECK(grpc::percent_encode(printable) == printable);
         CHECK(grpc::percent_encode("") == "");
     }
@@ -22,6 +22,28 @@ TEST_SUITE("grpc")
         CHECK(grpc::percent_encode(std::string("\0", 1)) == "%00");
         CHECK(grpc::percent_encode("\x1f\x7f\xff") == "%1F%7F%FF");
         CHECK(grpc::percent_encode("\xc3\xa9") == "%C3%A9");
+    }
+
+    // Found by test/fuzz (fuzz_connection): a message beginning with a space went out as a
+    // grpc-message value beginning with a space, which the client must treat as malformed.
+    TEST_CASE("percent_encode escapes a space at either end: an HTTP/2 field value must not "
+              "start or end with whitespace (RFC 9113 8.2.1)")
+    {
+        CHECK(grpc::percent_encode(" ") == "%20");
+        CHECK(grpc::percent_encode("  ") == "%20%20");
+        CHECK(grpc::percent_encode(" a") == "%20a");
+        CHECK(grpc::percent_encode("a ") == "a%20");
+        CHECK(grpc::percent_encode(" a b ") == "%20a b%20");
+        CHECK(grpc::percent_encode("a  b") == "a  b");
+        CHECK(grpc::percent_encode(" Unicode \xe2\x98\xba") == "%20Unicode %E2%98%BA");
+        for (const std::string m : {" ", " x", "x ", "\t x \t", " 100% "})
+        {
+            const std::string e = grpc::percent_encode(m);
+            REQUIRE_FALSE(e.empty());
+            CHECK(e.front() != ' ');
+            CHECK(e.back() != ' ');
+            CHECK(grpc::percent_decode(e) == m);
+        }
     }
 
     TEST_CASE("the interop special status message round-trips")

@@ -1,6 +1,7 @@
 #include "rpcplugin/grpc/server_context.hpp"
 
 #include "grpc/detail/connection.hpp"
+#include "rpcplugin/grpc/percent_encoding.hpp"
 #include "rpcplugin/grpc/server.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 #include "support/h2_peer.hpp"
@@ -104,5 +105,56 @@ TEST_SUITE("grpc")
         for (const auto& t : s.trailers)
             statuses += t.name == "grpc-status" || t.name == ":status";
         CHECK(statuses == 1);
+    }
+
+    // Found by test/fuzz (fuzz_connection): a status message beginning with a space went out
+    // verbatim in grpc-message; the client treated the trailers as malformed and reset the
+    // stream with PROTOCOL_ERROR, so the status never arrived. Metadata values with a space
+    // at either end had the same effect.
+    TEST_CASE("no response field value starts or ends with whitespace (RFC 9113 8.2.1): the "
+              "status and its message arrive intact")
+    {
+        asio::io_context io;
+        grpc::server srv;
+        srv.options().log.set_level(rpcplugin::log_level::off);
+        std::vector<bool> results;
+        const std::string message = " Unicode BMP \xe2\x98\xba and a space at both ends ";
+        srv.add_method("/t.S/M", grpc::rpc_kind::unary,
+                       [&](grpc::server_context& ctx) -> asio::awaitable<grpc::status>
+                       {
+                           results.push_back(ctx.add_initial_metadata("x-lead", " v"));
+                           results.push_back(ctx.add_initial_metadata("x-trail", "v "));
+                           results.push_back(ctx.add_initial_metadata("x-inner", "a b"));
+                           results.push_back(ctx.add_trailing_metadata("x-space", " "));
+                           results.push_back(ctx.add_trailing_metadata("x-bin", " binary "));
+                           co_return grpc::status(grpc::status_code::unknown, message);
+                       });
+        auto d = grpc::detail::make_dispatcher(srv, io.get_executor(), "test");
+        http2::server_session session(io.get_executor(), srv.options().http2, *d);
+        h2_peer peer;
+        auto id = peer.post("/t.S/M", false);
+        peer.send(id, std::string("\0\0\0\0\0", 5), true);
+        // An unknown method with a percent sign in its name: the framework's own message.
+        auto unknown = peer.post("/t.S/No%41", true);
+        REQUIRE_FALSE(pump(peer, session));
+        io.poll();
+        REQUIRE_FALSE(pump(peer, session));
+
+        CHECK(results == std::vector<bool>{false, false, true, false, true});
+        const auto& s = peer.streams.at(id);
+        CHECK(s.closed);
+        CHECK(s.close_error == 0); // not reset by the client
+        CHECK(peer.last_error == 0);
+        CHECK(s.header("x-inner") == "a b");
+        CHECK(s.trailer("grpc-status") == "2");
+        CHECK(grpc::percent_decode(s.trailer("grpc-message")) == message);
+        CHECK(s.trailer("x-bin") == "IGJpbmFyeSA");
+
+        const auto& u = peer.streams.at(unknown);
+        CHECK(u.closed);
+        CHECK(u.close_error == 0);
+        CHECK(u.header("grpc-status") == "12");
+        CHECK(grpc::percent_decode(u.header("grpc-message")) ==
+              "unknown method No%41 for service t.S");
     }
 }

@@ -2,6 +2,7 @@
 // dispatcher that turns requests into handler coroutines.
 #include "grpc/detail/connection.hpp"
 
+#include "rpcplugin/grpc/percent_encoding.hpp"
 #include "rpcplugin/grpc/server.hpp"
 #include "rpcplugin/http2/serve.hpp"
 #include "rpcplugin/tls/context.hpp"
@@ -87,7 +88,7 @@ void answer_status(http2::server_session& s, std::int32_t id, const status& st)
                                  {"content-type", "application/grpc"},
                                  {"grpc-status", std::to_string(static_cast<int>(st.code()))}};
     if (!st.message().empty())
-        h.push_back({"grpc-message", st.message()});
+        h.push_back({"grpc-message", percent_encode(st.message())});
     s.respond(id, h, false);
 }
 

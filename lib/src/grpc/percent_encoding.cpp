@@ -15,6 +15,15 @@ constexpr bool needs_encoding(unsigned char c) noexcept
     return c < 0x20 || c > 0x7E || c == '%';
 }
 
+// An HTTP/2 field value must not start or end with whitespace (RFC 9113 section 8.2.1):
+// a client treats such a response as malformed and resets the stream, losing the status.
+// HTAB is below 0x20 already; a space at either end is escaped as well.
+constexpr bool needs_encoding(std::string_view text, std::size_t i) noexcept
+{
+    const auto c = static_cast<unsigned char>(text[i]);
+    return needs_encoding(c) || (c == ' ' && (i == 0 || i + 1 == text.size()));
+}
+
 constexpr int hex_value(char c) noexcept
 {
     if (c >= '0' && c <= '9')
@@ -37,9 +46,9 @@ constexpr int hex_value(char c) noexcept
 std::string percent_encode(std::string_view text)
 {
     std::size_t extra = 0;
-    for (const char c : text)
+    for (std::size_t i = 0; i < text.size(); ++i)
     {
-        if (needs_encoding(static_cast<unsigned char>(c)))
+        if (needs_encoding(text, i))
         {
             extra += 2;
         }
@@ -51,10 +60,10 @@ std::string percent_encode(std::string_view text)
 
     std::string out;
     out.reserve(text.size() + extra);
-    for (const char c : text)
+    for (std::size_t i = 0; i < text.size(); ++i)
     {
-        const auto byte = static_cast<unsigned char>(c);
-        if (needs_encoding(byte))
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (needs_encoding(text, i))
         {
             out.push_back('%');
             out.push_back(hex_digits[byte >> 4]);
@@ -62,7 +71,7 @@ std::string percent_encode(std::string_view text)
         }
         else
         {
-            out.push_back(c);
+            out.push_back(text[i]);
         }
     }
     return out;

@@ -276,10 +276,13 @@ std::vector<http2::header> server_context::take_trailers()
 
 // Response metadata goes out as HTTP/2 header fields: an invalid name or value would make
 // the peer reset the stream (losing the status), and a reserved key would forge transport
-// fields such as grpc-status.
+// fields such as grpc-status. A field value must not start or end with whitespace either
+// (RFC 9113 section 8.2.1), which gRPC's printable-ASCII rule allows.
 bool server_context::valid_metadata(std::string_view key, std::string_view value) const
 {
-    if (is_valid_key(key) && !is_reserved_key(key) && (is_binary_key(key) || is_valid_ascii_value(value)))
+    const bool padded = !value.empty() && (value.front() == ' ' || value.back() == ' ');
+    if (is_valid_key(key) && !is_reserved_key(key) &&
+        (is_binary_key(key) || (is_valid_ascii_value(value) && !padded)))
         return true;
     opts_.log.log(log_level::warn, "rpcplugin.grpc", "invalid response metadata dropped",
                   {{"method", path_}, {"key", key}});

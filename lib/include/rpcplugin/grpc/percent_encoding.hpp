@@ -9,8 +9,10 @@ namespace rpcplugin::grpc
 /**
  * Percent-encodes a `grpc-message` value as PROTOCOL-HTTP2.md asks.
  *
- * Bytes outside 0x20 to 0x7E, and `%` itself, become `%XX` with upper-case hex digits; every
- * other byte is copied. The message is treated as raw bytes (UTF-8 in practice).
+ * Bytes outside 0x20 to 0x7E, and `%` itself, become `%XX` with upper-case hex digits, and so
+ * does a space at the start or the end (`%20`): an HTTP/2 field value must not begin or end
+ * with whitespace (RFC 9113 section 8.2.1). Every other byte is copied. The message is treated
+ * as raw bytes (UTF-8 in practice).
  */
 std::string percent_encode(std::string_view text);
 

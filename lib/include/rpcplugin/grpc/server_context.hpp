@@ -120,7 +120,8 @@ public:
      * nothing when the headers are already sent or the entry is invalid: a key that is not
      * a gRPC key (`0-9 a-z _ - .`), a reserved key (pseudo-headers, `content-type`, `te`,
      * `grpc-*` except `grpc-status-details-bin`), or a non-`-bin` value that is not
-     * printable ASCII. An invalid entry is logged (warn).
+     * printable ASCII or that starts or ends with a space (no HTTP/2 field value may, RFC
+     * 9113 section 8.2.1). An invalid entry is logged (warn).
      */
     bool add_initial_metadata(std::string key, std::string value);
     /** Adds trailing metadata, sent with the status. Returns false and adds nothing for an
