@@ -19,6 +19,7 @@ template <class Response>
 class client_reader
 {
 public:
+    /** Wraps a started call (the generated stubs make these). */
     explicit client_reader(std::shared_ptr<client_call> call) noexcept
         : call_(std::move(call))
     {
@@ -39,6 +40,7 @@ template <class Request, class Response>
 class client_writer
 {
 public:
+    /** Wraps a started call (the generated stubs make these). */
     explicit client_writer(std::shared_ptr<client_call> call) noexcept
         : call_(std::move(call))
     {
@@ -70,17 +72,23 @@ template <class Request, class Response>
 class client_stream
 {
 public:
+    /** Wraps a started call (the generated stubs make these). */
     explicit client_stream(std::shared_ptr<client_call> call) noexcept
         : call_(std::move(call))
     {
     }
+    /** Writes a request; false when the call has ended or after `writes_done`. */
     asio::awaitable<bool> write(const Request& msg, write_options opts = {})
     {
         return call_->write(msg, opts);
     }
+    /** Half-closes the request stream (END_STREAM). Idempotent. */
     void writes_done() { call_->writes_done(); }
+    /** Reads the next response; false at the end or when the call failed (see `finish`). */
     asio::awaitable<bool> read(Response& msg) { return call_->read(msg); }
+    /** Waits for the end of the call and returns its status. */
     asio::awaitable<status> finish() { return call_->finish(); }
+    /** The underlying call (metadata, cancel). */
     client_call& call() const noexcept { return *call_; }
 
 private:

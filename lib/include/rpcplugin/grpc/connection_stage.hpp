@@ -58,6 +58,7 @@ using connection_stage = std::function<asio::awaitable<void>(connection_context&
 class connection_next
 {
 public:
+    /** The server's own serving of the connection, after every stage. */
     using last_step = std::function<asio::awaitable<void>(connection_context&)>;
 
     /** Internal: made by the server for each connection. */

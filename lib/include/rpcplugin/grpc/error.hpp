@@ -51,8 +51,12 @@ boost::system::error_code make_error_code(errc e) noexcept;
 
 } // namespace rpcplugin::grpc
 
-/** Lets `rpcplugin::grpc::errc` convert implicitly to `boost::system::error_code`. */
+// Lets `rpcplugin::grpc::errc` convert implicitly to `boost::system::error_code`.
+// Hidden from the API reference: Doxygen cannot place a specialization declared by its
+// qualified name.
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<rpcplugin::grpc::errc> : std::true_type
 {
 };
+/// @endcond

@@ -37,7 +37,7 @@ using raw_handler = std::function<asio::awaitable<status>(server_context&)>;
 /** A registered method. */
 struct method_entry
 {
-    rpc_kind kind = rpc_kind::unary;
-    raw_handler handler;
+    rpc_kind kind = rpc_kind::unary; ///< The method's streaming kind.
+    raw_handler handler;             ///< Runs each call of the method.
 };
 } // namespace rpcplugin::grpc

@@ -50,6 +50,7 @@ namespace rpcplugin::grpc
 class server
 {
 public:
+    /** A server with no methods yet, with the limits, settings and logger of `opts`. */
     explicit server(server_options opts = {});
     ~server();
 
@@ -58,6 +59,7 @@ public:
 
     /** The options (limits, HTTP/2 settings, logger). Change them only before serving. */
     server_options& options() noexcept { return opts_; }
+    /** The options, read-only. */
     const server_options& options() const noexcept { return opts_; }
 
     /** Registers a raw handler for `path` ("/package.Service/Method"), replacing any other. */
@@ -173,10 +175,10 @@ public:
      */
     struct connection_entry
     {
-        asio::any_io_executor strand;
-        http2::server_session* session = nullptr;
-        transport::stream* stream = nullptr;
-        bool alive = true;
+        asio::any_io_executor strand;              ///< The connection's strand.
+        http2::server_session* session = nullptr; ///< Its HTTP/2 session, while `alive`.
+        transport::stream* stream = nullptr;      ///< Its socket, while `alive`.
+        bool alive = true;                         ///< False once the connection ended.
     };
     /** Internal. */
     void register_connection(std::shared_ptr<connection_entry> c);

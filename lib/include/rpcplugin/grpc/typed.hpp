@@ -31,6 +31,7 @@ template <class Request>
 class server_reader
 {
 public:
+    /** Wraps the call's context (the server makes these for typed handlers). */
     explicit server_reader(server_context& ctx) noexcept
         : ctx_(ctx)
     {
@@ -71,6 +72,7 @@ template <class Response>
 class server_writer
 {
 public:
+    /** Wraps the call's context (the server makes these for typed handlers). */
     explicit server_writer(server_context& ctx) noexcept
         : ctx_(ctx)
     {
@@ -94,6 +96,7 @@ template <class Request, class Response>
 class server_stream : public server_reader<Request>, public server_writer<Response>
 {
 public:
+    /** Wraps the call's context (the server makes these for typed handlers). */
     explicit server_stream(server_context& ctx) noexcept
         : server_reader<Request>(ctx)
         , server_writer<Response>(ctx)

@@ -65,6 +65,7 @@ public:
         grpc::server_options server_options;
     };
 
+    /** A broker whose listeners and channels run on `ex`. */
     broker(asio::any_io_executor ex, settings s);
     ~broker();
     broker(const broker&) = delete;

@@ -39,7 +39,7 @@ struct client_config
 {
     /** The magic cookie (go-plugin's `HandshakeConfig`); no variable when the key is empty. */
     std::string magic_cookie_key;
-    std::string magic_cookie_value;
+    std::string magic_cookie_value; ///< The cookie's value.
     /** The app protocol versions offered (`PLUGIN_PROTOCOL_VERSIONS`); must not be empty. */
     std::set<int> protocol_versions = {1};
     /** Protocols accepted in the handshake (go-plugin's `AllowedProtocols`). */
@@ -55,7 +55,7 @@ struct client_config
     std::chrono::milliseconds start_timeout{60000};
     /** `PLUGIN_MIN_PORT` / `PLUGIN_MAX_PORT`. */
     std::uint16_t min_port = 10000;
-    std::uint16_t max_port = 25000;
+    std::uint16_t max_port = 25000; ///< `PLUGIN_MAX_PORT`.
     /** `PLUGIN_UNIX_SOCKET_DIR` (go-plugin >= 1.5); not set when empty. */
     std::string unix_socket_dir;
     /** Extra `KEY=VALUE` environment entries. */

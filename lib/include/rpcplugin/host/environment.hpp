@@ -19,12 +19,12 @@ struct environment_options
 {
     /** The magic cookie; not set when the key is empty. */
     std::string cookie_key;
-    std::string cookie_value;
+    std::string cookie_value; ///< The cookie's value.
     /** `PLUGIN_PROTOCOL_VERSIONS`, written ascending, comma-separated, no spaces. */
     std::set<int> protocol_versions;
     /** `PLUGIN_MIN_PORT` / `PLUGIN_MAX_PORT` (go-plugin's defaults). */
     std::uint16_t min_port = 10000;
-    std::uint16_t max_port = 25000;
+    std::uint16_t max_port = 25000; ///< `PLUGIN_MAX_PORT`.
     /** `PLUGIN_CLIENT_CERT`: the host's AutoMTLS certificate, PEM; empty: AutoMTLS off. */
     std::string client_cert_pem;
     /** `PLUGIN_UNIX_SOCKET_DIR`; not set when empty. */

@@ -72,10 +72,12 @@ inline boost::system::error_code make_error_code(errc e) noexcept
  */
 struct failure
 {
+    /** What failed, as an `errc` (or the transport's error). */
     boost::system::error_code code;
     /** One or more sentences, without a trailing newline. */
     std::string message;
 
+    /** Member-wise equality. */
     friend bool operator==(const failure&, const failure&) = default;
 };
 
@@ -86,7 +88,12 @@ std::ostream& operator<<(std::ostream& os, const failure& f);
 [[noreturn]] void throw_exception_from_error(const failure& f, const boost::source_location& loc);
 } // namespace rpcplugin::host
 
+// Lets `rpcplugin::host::errc` convert implicitly to `boost::system::error_code`.
+// Hidden from the API reference: Doxygen cannot place a specialization declared by its
+// qualified name.
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<rpcplugin::host::errc> : std::true_type
 {
 };
+/// @endcond

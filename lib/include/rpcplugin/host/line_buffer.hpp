@@ -29,6 +29,7 @@ public:
     /** go-plugin's stderr buffer size: `PluginLogBufferSize`, 64 KiB. */
     static constexpr std::size_t default_max_line = 64 * 1024;
 
+    /** Lines longer than `max_line` bytes are cut into pieces of that size (0 counts as 1). */
     explicit line_buffer(std::size_t max_line = default_max_line) noexcept
         : max_line_(max_line == 0 ? 1 : max_line)
     {

@@ -42,6 +42,7 @@ struct plugin_log_record
     /** `message key=value ...` (values with spaces or quotes are JSON-quoted). */
     std::string text() const;
 
+    /** Member-wise equality. */
     friend bool operator==(const plugin_log_record&, const plugin_log_record&) = default;
 };
 

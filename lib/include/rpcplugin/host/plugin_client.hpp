@@ -96,6 +96,7 @@ struct shutdown_result
 class plugin_client : public std::enable_shared_from_this<plugin_client>
 {
 public:
+    /** What `launch` and `reattach` complete with: the client, or why it did not start. */
     using result_type = boost::system::result<std::shared_ptr<plugin_client>, failure>;
 
     /**

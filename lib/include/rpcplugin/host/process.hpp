@@ -40,6 +40,7 @@ struct exit_status
     /** From a `waitpid` status. */
     static exit_status from_wait_status(int status) noexcept;
 
+    /** Member-wise equality. */
     friend bool operator==(const exit_status&, const exit_status&) = default;
 };
 

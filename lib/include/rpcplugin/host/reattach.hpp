@@ -34,6 +34,7 @@ struct reattach_config
     /** The socket path, or `host:port`. */
     std::string address;
 
+    /** Member-wise equality. */
     friend bool operator==(const reattach_config&, const reattach_config&) = default;
 };
 

@@ -68,7 +68,9 @@ public:
     boost::system::error_code receive(std::span<const unsigned char> data);
     /** Appends up to about `max` bytes of frames to `out`. */
     boost::system::error_code produce(std::vector<unsigned char>& out, std::size_t max);
+    /** True while nghttp2 wants more input (the connection is not finished). */
     bool want_read() const noexcept;
+    /** True while nghttp2 has frames to send. */
     bool want_write() const noexcept;
     /** True once the server's first SETTINGS frame arrived. */
     bool preface_received() const noexcept { return preface_received_; }
@@ -78,6 +80,7 @@ public:
     rpcplugin::detail::waiter& write_signal() noexcept { return write_signal_; }
     /** Fires when the server's first SETTINGS arrives or the session fails. */
     rpcplugin::detail::waiter& ready_signal() noexcept { return ready_signal_; }
+    /** Fires `write_signal` (after queuing something outside nghttp2's callbacks). */
     void notify_write() { write_signal_.notify(); }
 
     /**
@@ -87,17 +90,23 @@ public:
      */
     std::int32_t submit(std::span<const header> headers, bool with_body,
                         std::shared_ptr<response_observer> obs);
+    /** Resumes a request body that paused because the observer had no bytes yet. */
     void resume(std::int32_t id);
+    /** Resets stream `id` with RST_STREAM(`error_code`). */
     void reset(std::int32_t id, std::uint32_t error_code);
+    /** Acknowledges `n` body bytes of stream `id` as taken (opens the flow-control windows). */
     void consume(std::int32_t id, std::size_t n);
     /** Sends GOAWAY(NO_ERROR) and ends the session once written. */
     void terminate(std::uint32_t error_code = 0);
+    /** Closes every stream's observer with `error_code` (the connection is going away). */
     void close_all_streams(std::uint32_t error_code);
+    /** Number of open streams with an observer. */
     std::size_t active_streams() const noexcept { return streams_.size(); }
     /** The first error the session met (protocol, callback), if any. */
     boost::system::error_code error() const noexcept { return first_error_; }
 
-    // nghttp2 callback targets
+    // nghttp2 callback targets (callbacks.cpp); internal, left out of the API reference.
+    /// @cond
     int on_begin_headers(const nghttp2_frame& frame) noexcept;
     int on_header(const nghttp2_frame& frame, std::span<const unsigned char> name,
                   std::span<const unsigned char> value) noexcept;
@@ -108,6 +117,7 @@ public:
                    std::uint32_t* flags) noexcept;
     int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
                   std::size_t length) noexcept;
+    /// @endcond
 
 private:
     struct stream_slot

@@ -54,7 +54,12 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }
 } // namespace rpcplugin::http2
 
+// Lets `rpcplugin::http2::errc` convert implicitly to `boost::system::error_code`.
+// Hidden from the API reference: Doxygen cannot place a specialization declared by its
+// qualified name.
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<rpcplugin::http2::errc> : std::true_type
 {
 };
+/// @endcond

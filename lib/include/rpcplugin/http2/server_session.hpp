@@ -30,17 +30,17 @@ namespace rpcplugin::http2
 /** A header field to send. */
 struct header
 {
-    std::string name;
-    std::string value;
+    std::string name;  ///< Lower-case field name.
+    std::string value; ///< Field value.
 };
 
 /** A request's header block, without the body. */
 struct request_head
 {
-    std::string method;
-    std::string scheme;
-    std::string authority;
-    std::string path;
+    std::string method;    ///< `:method`.
+    std::string scheme;    ///< `:scheme`.
+    std::string authority; ///< `:authority` (empty when absent).
+    std::string path;      ///< `:path`.
     /** Regular fields in arrival order (names are lower case; nghttp2 validated them). */
     std::vector<header> fields;
     /** Header-list size as SETTINGS_MAX_HEADER_LIST_SIZE counts it. */
@@ -75,7 +75,9 @@ class handler_slot
 {
 public:
     handler_slot() noexcept = default;
+    /** Takes over `other`'s place (`other` then holds none). */
     handler_slot(handler_slot&& other) noexcept;
+    /** Gives back the place held, then takes over `other`'s. */
     handler_slot& operator=(handler_slot&& other) noexcept;
     ~handler_slot();
 
@@ -250,6 +252,8 @@ public:
     std::size_t active_streams() const noexcept { return streams_.size(); }
 
     // --- nghttp2 callback targets (see callbacks.cpp) --------------------------------------
+    // Internal, left out of the API reference.
+    /// @cond
     int on_begin_headers(const nghttp2_frame& frame) noexcept;
     int on_header(const nghttp2_frame& frame, std::span<const unsigned char> name,
                   std::span<const unsigned char> value) noexcept;
@@ -262,6 +266,7 @@ public:
                    std::uint32_t* flags) noexcept;
     int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
                   std::size_t length) noexcept;
+    /// @endcond
 
 private:
     friend class handler_slot;

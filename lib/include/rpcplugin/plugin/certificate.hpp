@@ -24,6 +24,7 @@ struct certificate_error
     /** One sentence without a trailing period; OpenSSL's reason is appended when it has one. */
     std::string message;
 
+    /** Member-wise equality. */
     friend bool operator==(const certificate_error&, const certificate_error&) = default;
 };
 
@@ -123,14 +124,14 @@ struct certificate_info
     bool has_key_usage = false;
     /** KeyUsage bits. */
     bool digital_signature = false;
-    bool key_encipherment = false;
-    bool key_agreement = false;
-    bool key_cert_sign = false;
+    bool key_encipherment = false; ///< KeyUsage keyEncipherment.
+    bool key_agreement = false;    ///< KeyUsage keyAgreement.
+    bool key_cert_sign = false;    ///< KeyUsage keyCertSign.
     /** BasicConstraints CA:TRUE. */
     bool is_ca = false;
     /** Validity period. */
     std::chrono::system_clock::time_point not_before;
-    std::chrono::system_clock::time_point not_after;
+    std::chrono::system_clock::time_point not_after; ///< End of the validity period.
 };
 
 /**

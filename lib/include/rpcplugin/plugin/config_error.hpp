@@ -29,6 +29,7 @@ struct config_error
     /** `variable + ": " + message`. */
     std::string to_string() const;
 
+    /** Member-wise equality. */
     friend bool operator==(const config_error&, const config_error&) = default;
 };
 

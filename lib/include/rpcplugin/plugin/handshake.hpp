@@ -116,6 +116,7 @@ struct handshake_line
      */
     std::optional<bool> multiplex;
 
+    /** Member-wise equality. */
     friend bool operator==(const handshake_line&, const handshake_line&) = default;
 };
 
@@ -128,6 +129,7 @@ struct handshake_error
     /** The message, go-plugin's wording where the host refuses a line. */
     std::string message;
 
+    /** Member-wise equality. */
     friend bool operator==(const handshake_error&, const handshake_error&) = default;
 };
 

@@ -33,6 +33,7 @@ struct port_range
     /** True for `{0, 0}`: bind port 0 once and let the system choose. */
     bool system_assigned() const noexcept { return min == 0 && max == 0; }
 
+    /** Member-wise equality. */
     friend bool operator==(const port_range&, const port_range&) = default;
 };
 
@@ -61,12 +62,15 @@ public:
     class iterator
     {
     public:
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;
-        using value_type = std::uint16_t;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const std::uint16_t*;
-        using reference = std::uint16_t;
+        /// @name Iterator traits (a C++20 forward iterator yielding values)
+        /// @{
+        using iterator_concept = std::forward_iterator_tag;   ///< Forward (C++20).
+        using iterator_category = std::input_iterator_tag;    ///< Input (C++17: yields values).
+        using value_type = std::uint16_t;                     ///< A port.
+        using difference_type = std::ptrdiff_t;               ///< Distance between ports.
+        using pointer = const std::uint16_t*;                 ///< Unused.
+        using reference = std::uint16_t;                      ///< A port, by value.
+        /// @}
 
         /** A singular iterator. */
         iterator() = default;
@@ -76,18 +80,22 @@ public:
         {
         }
 
+        /** The port. */
         std::uint16_t operator*() const noexcept { return static_cast<std::uint16_t>(port_); }
+        /** The next port. */
         iterator& operator++() noexcept
         {
             ++port_;
             return *this;
         }
+        /** The next port; returns the iterator as it was. */
         iterator operator++(int) noexcept
         {
             iterator old = *this;
             ++port_;
             return old;
         }
+        /** Member-wise equality. */
         friend bool operator==(const iterator&, const iterator&) = default;
 
     private:

@@ -31,6 +31,7 @@ struct reattach_info
     /** `Addr.String`: the socket path, or `host:port`. */
     std::string address;
 
+    /** Member-wise equality. */
     friend bool operator==(const reattach_info&, const reattach_info&) = default;
 };
 
@@ -43,15 +44,15 @@ struct reattach_info
 std::string format_reattach_json(const reattach_info& info);
 
 /**
- * `text` quoted for a POSIX shell: inside single quotes, each `'` written as `'\''`.
- * Example: `it's` -> `'it'\''s'`.
+ * `text` quoted for a POSIX shell: inside single quotes, each <tt>'</tt> written as
+ * <tt>'\\''</tt>. Example: <tt>it's</tt> -> <tt>'it'\\''s'</tt>.
  */
 std::string shell_single_quote(std::string_view text);
 
 /**
  * The text a debug-mode plugin prints on stdout: a sentence telling how to attach, then an
- * indented line `<variable>='<json>'` ready to paste into a shell (`export` it), then an
- * empty line:
+ * indented line <tt>\<variable\>='\<json\>'</tt> ready to paste into a shell (`export`
+ * it), then an empty line:
  *
  * ```
  * Plugin started in debug mode. To attach a host, set the TF_REATTACH_PROVIDERS environment variable with the following:

@@ -32,9 +32,10 @@ std::ostream& operator<<(std::ostream& os, stdio_channel channel);
 /** One `plugin.StdioData` message: non-empty, at most `stdio_buffer::max_chunk` bytes. */
 struct stdio_chunk
 {
-    stdio_channel channel = stdio_channel::stdout_channel;
-    std::string data;
+    stdio_channel channel = stdio_channel::stdout_channel; ///< STDOUT or STDERR.
+    std::string data;                                      ///< The bytes written.
 
+    /** Member-wise equality. */
     friend bool operator==(const stdio_chunk&, const stdio_chunk&) = default;
 };
 

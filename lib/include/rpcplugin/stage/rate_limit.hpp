@@ -33,6 +33,7 @@ struct rate_limit_options
     double requests_per_second = 100.0;
     /** Bucket size (>= 1); buckets start full. */
     double burst = 200.0;
+    /** What one bucket covers. */
     rate_limit_scope scope = rate_limit_scope::global;
     /** Services ("package.Service") whose calls are never limited nor counted. */
     std::vector<std::string> exempt_services = default_exempt_services();

@@ -20,6 +20,7 @@ namespace rpcplugin::stage
 class token_bucket
 {
 public:
+    /** The clock of the time points passed in. */
     using clock = std::chrono::steady_clock;
 
     /** `rate` > 0 tokens per second, `capacity` >= 1; full at `now`. */
@@ -37,7 +38,9 @@ public:
     /** Tokens available at `now` (fractional). */
     double tokens(clock::time_point now) noexcept;
 
+    /** Tokens gained per second. */
     double rate() const noexcept { return rate_; }
+    /** The bucket's size. */
     double capacity() const noexcept { return capacity_; }
 
 private:

@@ -24,6 +24,7 @@ struct endpoint
         tcp,
     };
 
+    /** Unix-domain (`local`) or TCP. */
     kind family = kind::tcp;
     /** Socket path, for `local` (Unix-domain). */
     std::string path;
@@ -35,6 +36,7 @@ struct endpoint
     /** The endpoint in the form `parse_endpoint` accepts (`unix:PATH`, `HOST:PORT`, `[V6]:PORT`). */
     std::string to_string() const;
 
+    /** Member-wise equality. */
     friend bool operator==(const endpoint&, const endpoint&) = default;
 };
 

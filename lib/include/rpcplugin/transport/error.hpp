@@ -44,7 +44,12 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }
 } // namespace rpcplugin::transport
 
+// Lets `rpcplugin::transport::errc` convert implicitly to `boost::system::error_code`.
+// Hidden from the API reference: Doxygen cannot place a specialization declared by its
+// qualified name.
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<rpcplugin::transport::errc> : std::true_type
 {
 };
+/// @endcond

@@ -54,7 +54,9 @@ public:
     static boost::system::result<listener> bind(asio::any_io_executor ex, const endpoint& ep,
                                                 const listen_options& opts = {});
 
+    /** Takes over the acceptor (and the socket file it removes when closed). */
     listener(listener&&) noexcept;
+    /** Closes this listener, then takes over `other`'s acceptor. */
     listener& operator=(listener&&) noexcept;
     ~listener();
 

@@ -29,9 +29,9 @@ namespace rpcplugin::transport
 class stream
 {
 public:
-    using tls_tcp = asio::ssl::stream<tcp_socket>;
-    using tls_unix = asio::ssl::stream<unix_socket>;
-    using executor_type = asio::any_io_executor;
+    using tls_tcp = asio::ssl::stream<tcp_socket>;   ///< TLS over TCP.
+    using tls_unix = asio::ssl::stream<unix_socket>; ///< TLS over a Unix socket.
+    using executor_type = asio::any_io_executor;     ///< The executor of every operation.
 
     /** Wraps a plaintext socket. */
     explicit stream(socket s);
@@ -40,7 +40,9 @@ public:
     /** Wraps a TLS stream over a Unix socket whose handshake is done. */
     explicit stream(tls_unix s);
 
+    /** Takes over the connection. */
     stream(stream&&) noexcept;
+    /** Takes over `other`'s connection (the one held before is dropped). */
     stream& operator=(stream&&) noexcept;
     ~stream();
 
