@@ -17,7 +17,7 @@
 //    metadata holds no reserved key and only printable values (any bytes for -bin), and
 //    it has a deadline exactly when it sent grpc-timeout (a malformed one refuses it).
 #include "fuzz/support/harness.hpp"
-#include "rpcplugin/grpc/base64.hpp"
+#include "rpcplugin/codec/base64.hpp"
 #include "rpcplugin/grpc/compression.hpp"
 #include "rpcplugin/grpc/metadata.hpp"
 #include "rpcplugin/grpc/percent_encoding.hpp"
@@ -81,13 +81,13 @@ void check_timeout(std::string_view v)
 
 void check_base64(std::string_view v)
 {
-    auto d = grpc::base64_decode(v);
+    auto d = rpcplugin::codec::base64_decode(v);
     if (!d)
         return;
     for (bool pad : {true, false})
     {
-        auto e = grpc::base64_encode(*d, pad);
-        auto again = grpc::base64_decode(e);
+        auto e = rpcplugin::codec::base64_encode(*d, pad);
+        auto again = rpcplugin::codec::base64_decode(e);
         check(again.has_value() && *again == *d, "base64 round trip", v);
     }
 }

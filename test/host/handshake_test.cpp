@@ -1,20 +1,20 @@
 #include "rpcplugin/host/handshake.hpp"
 
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
 namespace host = rpcplugin::host;
-namespace plugin = rpcplugin::plugin;
+namespace wire = rpcplugin::wire;
 using host::errc;
 
 namespace
 {
-plugin::host_expectations offers(std::set<int> versions)
+wire::host_expectations offers(std::set<int> versions)
 {
-    plugin::host_expectations e;
+    wire::host_expectations e;
     e.versions = std::move(versions);
     return e;
 }
@@ -28,9 +28,9 @@ host::failure refused(std::string_view line, bool mtls = false)
 
 std::string cert_field()
 {
-    auto gen = plugin::generate_certificate();
+    auto gen = wire::generate_certificate();
     REQUIRE(gen.has_value());
-    return plugin::base64_der_nopad(gen->certificate_der);
+    return wire::base64_der_nopad(gen->certificate_der);
 }
 } // namespace
 
@@ -113,10 +113,10 @@ TEST_SUITE("host")
     TEST_CASE("host errors have names and a category")
     {
         boost::system::error_code ec = errc::plugin_exited;
-        CHECK(std::string(ec.category().name()) == "rpcplugin.host");
+        CHECK(std::string(ec.category().name()) == "rpcplugin.wire");
         CHECK(ec.message() == "plugin exited before we could connect");
         CHECK(host::to_string(errc::start_timeout) == "start_timeout");
-        for (int v = 1; v <= static_cast<int>(errc::shut_down); ++v)
+        for (int v = 1; v <= static_cast<int>(errc::bad_handshake_line); ++v)
             CHECK(host::to_string(static_cast<errc>(v)) != "unknown");
     }
 }

@@ -215,7 +215,7 @@ TEST_SUITE("host")
         CHECK(c->handshake().address.starts_with(dir.path().string()));
         CHECK(c->handshake_text().starts_with("1|1|unix|"));
         REQUIRE(c->host_certificate().has_value());
-        auto host_cert = rpcplugin::plugin::parse_certificate_der(c->host_certificate()->certificate_der);
+        auto host_cert = rpcplugin::wire::parse_certificate_der(c->host_certificate()->certificate_der);
         REQUIRE(host_cert.has_value());
         CHECK(host_cert->key_type == "EC P-521");
         CHECK(host_cert->dns_names == std::vector<std::string>{"localhost"});
@@ -540,7 +540,7 @@ TEST_SUITE("host")
         REQUIRE_MESSAGE(owner.has_value(), owner.error().message);
         auto json = R"({"example":{"Protocol":"grpc","ProtocolVersion":1,"Pid":)" + std::to_string((*owner)->pid()) +
                     R"(,"Test":true,"Addr":{"Network":"unix","String":")" + (*owner)->handshake().address + R"("}}})";
-        auto entries = host::parse_reattach_json(json);
+        auto entries = rpcplugin::wire::parse_reattach_json(json);
         REQUIRE(entries.has_value());
         auto rc = entries->at("example");
         auto reattached = rpcplugin::test::run(

@@ -1,6 +1,6 @@
 #include "rpcplugin/plugin/config.hpp"
 
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -54,7 +54,7 @@ plugin::config loaded(env_map env, const plugin::config& defaults = {},
     return *r;
 }
 
-plugin::config_error refused(env_map env, const plugin::config& defaults = {},
+rpcplugin::wire::error refused(env_map env, const plugin::config& defaults = {},
                              std::map<std::string, std::string> files = {})
 {
     auto r = plugin::load_config(defaults, env_of(std::move(env)), files_of(std::move(files)));
@@ -62,15 +62,15 @@ plugin::config_error refused(env_map env, const plugin::config& defaults = {},
     return r.error();
 }
 
-const plugin::generated_certificate& cert_a()
+const rpcplugin::wire::generated_certificate& cert_a()
 {
-    static const auto c = *plugin::generate_certificate();
+    static const auto c = *rpcplugin::wire::generate_certificate();
     return c;
 }
 
-const plugin::generated_certificate& cert_b()
+const rpcplugin::wire::generated_certificate& cert_b()
 {
-    static const auto c = *plugin::generate_certificate();
+    static const auto c = *rpcplugin::wire::generate_certificate();
     return c;
 }
 } // namespace
@@ -442,20 +442,20 @@ TEST_SUITE("plugin")
 
         c.protocol_versions.clear();
         CHECK(plugin::validate_config(c).error() ==
-              plugin::config_error{"protocol_versions", "the plugin serves no protocol version"});
+              rpcplugin::wire::setting_error("protocol_versions", "the plugin serves no protocol version"));
         c.protocol_versions = {-1, 5};
         CHECK(plugin::validate_config(c).error() ==
-              plugin::config_error{"protocol_versions", "protocol version -1 is negative"});
+              rpcplugin::wire::setting_error("protocol_versions", "protocol version -1 is negative"));
         c = {};
         c.host_protocol_versions = {-2};
         CHECK(plugin::validate_config(c).error().variable == "PLUGIN_PROTOCOL_VERSIONS");
         c = {};
         c.transports.clear();
         CHECK(plugin::validate_config(c).error() ==
-              plugin::config_error{"PLUGIN_SERVER_TRANSPORTS", "no transport is enabled"});
+              rpcplugin::wire::setting_error("PLUGIN_SERVER_TRANSPORTS", "no transport is enabled"));
         c.transports = {plugin::transport_kind::tcp, plugin::transport_kind::tcp};
         CHECK(plugin::validate_config(c).error() ==
-              plugin::config_error{"PLUGIN_SERVER_TRANSPORTS", "lists \"tcp\" twice"});
+              rpcplugin::wire::setting_error("PLUGIN_SERVER_TRANSPORTS", "lists \"tcp\" twice"));
         c = {};
         c.ports = {10, 5};
         CHECK(plugin::validate_config(c).error().variable == "PLUGIN_MIN_PORT");
@@ -483,9 +483,9 @@ TEST_SUITE("plugin")
         CHECK(refused({}, defaults).variable == "protocol_versions");
     }
 
-    TEST_CASE("config_error prints and throws its text")
+    TEST_CASE("a setting error prints and throws its text")
     {
-        const plugin::config_error e{"PLUGIN_X", "is wrong"};
+        const rpcplugin::wire::error e = rpcplugin::wire::setting_error("PLUGIN_X", "is wrong");
         std::ostringstream os;
         os << e;
         CHECK(os.str() == "PLUGIN_X: is wrong");
@@ -493,7 +493,7 @@ TEST_SUITE("plugin")
         CHECK_THROWS_WITH_AS(r.value(),
                              R"(PLUGIN_LOG_LEVEL: "loud" is not a log level (trace, debug, )"
                              R"(info, warn, error or off))",
-                             std::invalid_argument);
+                             rpcplugin::wire::error_exception);
     }
 
     TEST_CASE("transport_kind prints its variable spelling")

@@ -29,7 +29,7 @@ plugin::port_range parsed(std::optional<std::string_view> min, std::optional<std
     return *r;
 }
 
-plugin::config_error refused(std::optional<std::string_view> min,
+rpcplugin::wire::error refused(std::optional<std::string_view> min,
                              std::optional<std::string_view> max)
 {
     auto r = plugin::parse_port_range(min, max);

@@ -18,36 +18,6 @@ bool flag(std::vector<const char*> args)
 
 TEST_SUITE("plugin")
 {
-    TEST_CASE("format_reattach_json writes Terraform's TF_REATTACH_PROVIDERS form")
-    {
-        plugin::reattach_info info;
-        info.name = "registry.terraform.io/acme/kv";
-        info.protocol_version = 6;
-        info.pid = 4242;
-        info.address = "/tmp/plugin123";
-        CHECK(plugin::format_reattach_json(info) ==
-              R"({"registry.terraform.io/acme/kv":{"Protocol":"grpc","ProtocolVersion":6,)"
-              R"("Pid":4242,"Test":true,"Addr":{"Network":"unix","String":"/tmp/plugin123"}}})");
-        info.test = false;
-        info.network = "tcp";
-        info.address = "127.0.0.1:10000";
-        CHECK(plugin::format_reattach_json(info) ==
-              R"({"registry.terraform.io/acme/kv":{"Protocol":"grpc","ProtocolVersion":6,)"
-              R"("Pid":4242,"Test":false,"Addr":{"Network":"tcp","String":"127.0.0.1:10000"}}})");
-    }
-
-    TEST_CASE("format_reattach_json escapes names and paths as Go's encoding/json")
-    {
-        plugin::reattach_info info;
-        info.name = "a\"b<c>";
-        info.protocol_version = 1;
-        info.pid = 1;
-        info.address = "/tmp/x\\y\n";
-        CHECK(plugin::format_reattach_json(info) ==
-              R"({"a\"b\u003cc\u003e":{"Protocol":"grpc","ProtocolVersion":1,"Pid":1,)"
-              R"("Test":true,"Addr":{"Network":"unix","String":"/tmp/x\\y\n"}}})");
-    }
-
     TEST_CASE("shell_single_quote survives single quotes")
     {
         CHECK(plugin::shell_single_quote("") == "''");
@@ -58,16 +28,17 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_reattach_instructions prints how to export the JSON")
     {
-        plugin::reattach_info info;
-        info.name = "kv";
+        rpcplugin::wire::reattach_config info;
         info.protocol_version = 1;
         info.pid = 7;
+        info.test = true;
+        info.network = "unix";
         info.address = "/tmp/p";
-        CHECK(plugin::format_reattach_instructions(info, "TF_REATTACH_PROVIDERS") ==
+        CHECK(plugin::format_reattach_instructions("kv", info, "TF_REATTACH_PROVIDERS") ==
               "Plugin started in debug mode. To attach a host, set the TF_REATTACH_PROVIDERS "
               "environment variable with the following:\n\n"
               "\tTF_REATTACH_PROVIDERS='" +
-                  plugin::format_reattach_json(info) + "'\n\n");
+                  rpcplugin::wire::format_reattach_json("kv", info) + "'\n\n");
     }
 
     TEST_CASE("has_debug_flag reads -debug as Go's flag package does")

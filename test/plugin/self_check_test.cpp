@@ -2,7 +2,7 @@
 
 #include "rpcplugin/grpc/server.hpp"
 #include "rpcplugin/health/service.hpp"
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 #include "rpcplugin/transport/listener.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -23,19 +23,19 @@ using namespace std::chrono_literals;
 
 namespace
 {
-const plugin::generated_certificate& own()
+const rpcplugin::wire::generated_certificate& own()
 {
-    static const auto c = plugin::generate_certificate().value();
+    static const auto c = rpcplugin::wire::generate_certificate().value();
     return c;
 }
-const plugin::generated_certificate& host()
+const rpcplugin::wire::generated_certificate& host()
 {
-    static const auto c = plugin::generate_certificate().value();
+    static const auto c = rpcplugin::wire::generate_certificate().value();
     return c;
 }
-const plugin::generated_certificate& stranger()
+const rpcplugin::wire::generated_certificate& stranger()
 {
-    static const auto c = plugin::generate_certificate().value();
+    static const auto c = rpcplugin::wire::generate_certificate().value();
     return c;
 }
 
@@ -51,7 +51,7 @@ std::shared_ptr<asio::ssl::context> server_tls(bool accept_own)
     return ctx;
 }
 
-plugin::detail::self_check_target as(const plugin::generated_certificate& who,
+plugin::detail::self_check_target as(const rpcplugin::wire::generated_certificate& who,
                                      const std::string& target, bool health = true)
 {
     plugin::detail::self_check_target t;

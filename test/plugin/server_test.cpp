@@ -1,8 +1,8 @@
 #include "rpcplugin/plugin/server.hpp"
 
 #include "rpcplugin/grpc/channel.hpp"
-#include "rpcplugin/plugin/certificate.hpp"
-#include "rpcplugin/plugin/handshake.hpp"
+#include "rpcplugin/wire/certificate.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -157,11 +157,11 @@ std::optional<rg::status> host_check(const std::string& target,
         }(target, std::move(tls)));
 }
 
-plugin::handshake_line parse_line(const std::string& text)
+rpcplugin::wire::handshake_line parse_line(const std::string& text)
 {
-    plugin::host_expectations host;
+    rpcplugin::wire::host_expectations host;
     host.versions = {1};
-    auto line = plugin::parse_handshake_line(text, host);
+    auto line = rpcplugin::wire::parse_handshake_line(text, host);
     REQUIRE_MESSAGE(line.has_value(), text);
     return *line;
 }
@@ -211,8 +211,8 @@ TEST_SUITE("plugin")
     TEST_CASE("wait_for_server_ready passes AutoMTLS with the plugin's own certificate only")
     {
         rpcplugin::test::temp_dir dir;
-        const auto host = plugin::generate_certificate().value();
-        const auto stranger = plugin::generate_certificate().value();
+        const auto host = rpcplugin::wire::generate_certificate().value();
+        const auto stranger = rpcplugin::wire::generate_certificate().value();
         stdout_to_pipe out;
         running_plugin p(kv_defaults(), {{"RPCPLUGIN_TEST_PLUGIN", "yes"},
                                          {"PLUGIN_UNIX_SOCKET_DIR", dir.path().string()},
@@ -223,9 +223,9 @@ TEST_SUITE("plugin")
         REQUIRE(ready);
         const auto line = parse_line(out.text());
         REQUIRE_FALSE(line.server_cert_der.empty());
-        const std::string server_pem = plugin::certificate_der_to_pem(line.server_cert_der).value();
+        const std::string server_pem = rpcplugin::wire::certificate_der_to_pem(line.server_cert_der).value();
 
-        auto as = [&](const plugin::generated_certificate* who)
+        auto as = [&](const rpcplugin::wire::generated_certificate* who)
         {
             rpcplugin::tls::client_config c;
             c.server_roots_pem = server_pem;

@@ -7,7 +7,7 @@
 #include "report.hpp"
 
 #include <rpcplugin/host/plugin_client.hpp>
-#include <rpcplugin/host/reattach.hpp>
+#include <rpcplugin/wire/reattach.hpp>
 
 #include "grpc/health/v1/health.pb.h"
 
@@ -37,10 +37,11 @@ struct plan
     options opts;
     std::unique_ptr<descriptor_set> descriptors;
     std::vector<prepared_call> calls;
-    std::optional<host::reattach_config> reattach;
+    std::optional<rpcplugin::wire::reattach_config> reattach;
 };
 
-asio::awaitable<void> health_check(host::plugin_client& client, report& r, std::chrono::milliseconds timeout)
+asio::awaitable<void> health_check(host::plugin_client& client, report& r,
+                                   std::chrono::milliseconds timeout)
 {
     std::string path = "/grpc.health.v1.Health/Check";
     ::grpc::health::v1::HealthCheckRequest req;
@@ -74,8 +75,9 @@ asio::awaitable<void> run(plan& p, report& r)
     cfg.log = rpcplugin::logger(rpcplugin::log_level::off, rpcplugin::stderr_text_sink());
     cfg.channel.log = cfg.log;
     cfg.on_log = [&r](const host::plugin_log_record& rec) { r.stderr_records.push_back(rec); };
-    cfg.on_output = [&r](host::output_source src, std::string_view data)
-    { r.output.push_back({src, std::string(data)}); };
+    cfg.on_output = [&r](host::output_source src, std::string_view data) {
+        r.output.push_back({src, std::string(data)});
+    };
 
     host::plugin_client::result_type launched;
     if (p.reattach)
@@ -99,10 +101,11 @@ asio::awaitable<void> run(plan& p, report& r)
     r.connected = true;
     r.tls = client->channel()->tls_session();
     if (!r.tls.peer_certificate_der.empty())
-        if (auto c = rpcplugin::plugin::parse_certificate_der(r.tls.peer_certificate_der))
+        if (auto c = rpcplugin::wire::parse_certificate_der(r.tls.peer_certificate_der))
             r.peer_cert = *c;
     if (client->host_certificate())
-        if (auto c = rpcplugin::plugin::parse_certificate_der(client->host_certificate()->certificate_der))
+        if (auto c =
+                rpcplugin::wire::parse_certificate_der(client->host_certificate()->certificate_der))
             r.host_cert = *c;
 
     co_await health_check(*client, r, o.call_timeout);
@@ -113,8 +116,8 @@ asio::awaitable<void> run(plan& p, report& r)
         r.reflection = co_await list_services(*client->channel(), o.call_timeout);
         for (auto& c : p.calls)
         {
-            auto outcome = co_await call_unary(*client->channel(), *p.descriptors, c.method, *c.request,
-                                               o.call_timeout);
+            auto outcome = co_await call_unary(*client->channel(), *p.descriptors, c.method,
+                                               *c.request, o.call_timeout);
             if (!outcome.status.ok())
                 r.exit_status = exit_call_failed;
             r.calls.push_back(std::move(outcome));
@@ -157,7 +160,7 @@ std::optional<std::string> prepare(plan& p)
     }
     if (o.reattach_json)
     {
-        auto entries = host::parse_reattach_json(*o.reattach_json);
+        auto entries = rpcplugin::wire::parse_reattach_json(*o.reattach_json);
         if (!entries)
             return entries.error().message;
         if (!o.plugin.empty())
@@ -174,7 +177,8 @@ std::optional<std::string> prepare(plan& p)
             std::string names;
             for (const auto& [name, cfg] : *entries)
                 names += (names.empty() ? "" : ", ") + name;
-            return "the reattach config has several entries (" + names + "); name one after the options";
+            return "the reattach config has several entries (" + names +
+                   "); name one after the options";
         }
     }
     return std::nullopt;
@@ -188,7 +192,8 @@ int main(int argc, char** argv)
     auto parsed = parse_args(args);
     if (!parsed)
     {
-        std::cerr << "rpcplugin-host: " << parsed.error() << "\n(rpcplugin-host --help shows the options)\n";
+        std::cerr << "rpcplugin-host: " << parsed.error()
+                  << "\n(rpcplugin-host --help shows the options)\n";
         return exit_usage;
     }
     plan p;
@@ -243,8 +248,9 @@ int main(int argc, char** argv)
                                }
                                catch (const std::exception& x)
                                {
-                                   r.error = host::failure{host::errc::invalid_config,
-                                                           std::string("internal error: ") + x.what()};
+                                   r.error =
+                                       host::make_error(host::errc::invalid_config,
+                                                        std::string("internal error: ") + x.what());
                                    r.exit_status = exit_plugin_failed;
                                }
                            }

@@ -1,13 +1,13 @@
 #include "report.hpp"
 
-#include <rpcplugin/plugin/json.hpp>
+#include <rpcplugin/wire/json.hpp>
 
 #include <cstdio>
 #include <sstream>
 
 namespace rpcplugin_host
 {
-using rpcplugin::plugin::json_string;
+using rpcplugin::wire::json_string;
 using clock = std::chrono::steady_clock;
 
 namespace
@@ -71,7 +71,7 @@ std::string short_line(const std::string& line)
     return line;
 }
 
-std::string cert_text(const rpcplugin::plugin::certificate_info& c)
+std::string cert_text(const rpcplugin::wire::certificate_info& c)
 {
     std::string out = c.subject + "; SAN DNS " + (c.dns_names.empty() ? "-" : join(c.dns_names, " "));
     if (!c.ip_addresses.empty())
@@ -141,7 +141,7 @@ std::string render_text(const report& r)
                    r.handshake.address + ", " + r.handshake.protocol);
     if (r.error)
     {
-        t.line("error", std::string(r.error->code.category() == rpcplugin::host::host_category()
+        t.line("error", std::string(r.error->code.category() == rpcplugin::wire::wire_category()
                                         ? rpcplugin::host::to_string(static_cast<rpcplugin::host::errc>(r.error->code.value()))
                                         : std::string_view(r.error->code.message())) +
                             ": " + r.error->message);
@@ -264,7 +264,7 @@ std::string json_status(const rpcplugin::grpc::status& s)
            ",\"message\":" + json_string(s.message()) + "}";
 }
 
-std::string json_cert(const rpcplugin::plugin::certificate_info& c)
+std::string json_cert(const rpcplugin::wire::certificate_info& c)
 {
     return "{\"subject\":" + json_string(c.subject) + ",\"dns_names\":" + json_strings(c.dns_names) +
            ",\"ip_addresses\":" + json_strings(c.ip_addresses) + ",\"key_type\":" + json_string(c.key_type) +
@@ -288,7 +288,7 @@ std::string render_json(const report& r)
     j += ",\"exit_code\":" + std::to_string(r.exit_status);
     if (r.error)
     {
-        std::string name = r.error->code.category() == rpcplugin::host::host_category()
+        std::string name = r.error->code.category() == rpcplugin::wire::wire_category()
                                ? std::string(rpcplugin::host::to_string(
                                      static_cast<rpcplugin::host::errc>(r.error->code.value())))
                                : r.error->code.message();

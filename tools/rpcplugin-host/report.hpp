@@ -9,7 +9,7 @@
 
 #include <rpcplugin/host/log_line.hpp>
 #include <rpcplugin/host/plugin_client.hpp>
-#include <rpcplugin/plugin/certificate.hpp>
+#include <rpcplugin/wire/certificate.hpp>
 
 #include <chrono>
 #include <optional>
@@ -47,12 +47,12 @@ struct report
     std::optional<rpcplugin::host::failure> error;
 
     std::string handshake_line;
-    rpcplugin::plugin::handshake_line handshake;
+    rpcplugin::wire::handshake_line handshake;
     bool connected = false;
 
     rpcplugin::tls::session_info tls;
-    std::optional<rpcplugin::plugin::certificate_info> peer_cert;
-    std::optional<rpcplugin::plugin::certificate_info> host_cert;
+    std::optional<rpcplugin::wire::certificate_info> peer_cert;
+    std::optional<rpcplugin::wire::certificate_info> host_cert;
 
     std::optional<rpcplugin::grpc::status> health_error;
     std::string health_status;

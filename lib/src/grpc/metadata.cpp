@@ -1,6 +1,6 @@
 #include "rpcplugin/grpc/metadata.hpp"
 
-#include "rpcplugin/grpc/base64.hpp"
+#include "rpcplugin/codec/base64.hpp"
 #include "rpcplugin/grpc/error.hpp"
 
 #include <utility>
@@ -81,7 +81,7 @@ boost::system::result<std::string> decode_value(std::string_view key, std::strin
 {
     if (is_binary_key(key))
     {
-        auto decoded = base64_decode(wire_value);
+        auto decoded = codec::base64_decode(wire_value);
         if (!decoded)
         {
             return make_error_code(errc::bad_metadata_value);
@@ -99,7 +99,7 @@ std::string encode_value(std::string_view key, std::string_view value)
 {
     if (is_binary_key(key))
     {
-        return base64_encode(value, false);
+        return codec::base64_encode(value, false);
     }
     return std::string(value);
 }

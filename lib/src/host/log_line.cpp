@@ -1,7 +1,7 @@
 #include "rpcplugin/host/log_line.hpp"
 
-#include "host/detail/json.hpp"
-#include "rpcplugin/plugin/json.hpp"
+#include "wire/detail/json.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <algorithm>
 #include <array>
@@ -64,7 +64,7 @@ std::optional<plugin_log_record> parse_structured(std::string_view line)
     auto first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] != '{')
         return std::nullopt;
-    auto obj = detail::parse_json_object(line);
+    auto obj = wire::detail::parse_json_object(line);
     if (!obj)
         return std::nullopt;
     const auto& f = obj->fields();
@@ -97,7 +97,7 @@ std::optional<plugin_log_record> parse_structured(std::string_view line)
             r.module = value.string_value();
             continue;
         }
-        r.fields.emplace_back(key, detail::value_text(value));
+        r.fields.emplace_back(key, wire::detail::value_text(value));
     }
     std::sort(r.fields.begin(), r.fields.end());
     return r;
@@ -131,7 +131,7 @@ std::string plugin_log_record::text() const
         out += k;
         out += '=';
         if (needs_quotes(v))
-            plugin::append_json_string(out, v);
+            wire::append_json_string(out, v);
         else
             out += v;
     }

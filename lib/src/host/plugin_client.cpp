@@ -53,9 +53,12 @@ std::string_view to_string(output_source s) noexcept
 {
     switch (s)
     {
-    case output_source::stdout_pipe: return "stdout";
-    case output_source::grpc_stdout: return "grpc-stdout";
-    case output_source::grpc_stderr: return "grpc-stderr";
+    case output_source::stdout_pipe:
+        return "stdout";
+    case output_source::grpc_stdout:
+        return "grpc-stdout";
+    case output_source::grpc_stderr:
+        return "grpc-stderr";
     }
     return "?";
 }
@@ -95,8 +98,9 @@ plugin_client::launch(asio::any_io_executor ex, const command& cmd, const client
     return asio::co_spawn(strand, do_launch(std::move(self), cmd), asio::use_awaitable);
 }
 
-asio::awaitable<plugin_client::result_type>
-plugin_client::reattach(asio::any_io_executor ex, const reattach_config& rc, const client_config& cfg)
+asio::awaitable<plugin_client::result_type> plugin_client::reattach(asio::any_io_executor ex,
+                                                                    const wire::reattach_config& rc,
+                                                                    const client_config& cfg)
 {
     auto strand = asio::make_strand(ex);
     auto self = std::make_shared<plugin_client>(strand, cfg);
@@ -109,9 +113,9 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
     const client_config& cfg = self->cfg_;
     self->cmd_ = cmd;
     if (cmd.path.empty())
-        co_return failure{errc::invalid_config, "no plugin executable given"};
+        co_return make_error(errc::invalid_config, "no plugin executable given");
     if (cfg.protocol_versions.empty())
-        co_return failure{errc::invalid_config, "no app protocol version to offer the plugin"};
+        co_return make_error(errc::invalid_config, "no app protocol version to offer the plugin");
 
     environment_options eo;
     eo.cookie_key = cfg.magic_cookie_key;
@@ -125,13 +129,13 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
     if (cfg.auto_mtls)
     {
         // go-plugin's generateCert: ECDSA P-521, CN and SAN localhost, CA, client+server EKU.
-        plugin::certificate_options co;
-        co.curve = plugin::ec_curve::p521;
+        wire::certificate_options co;
+        co.curve = wire::ec_curve::p521;
         co.ip_addresses.clear();
-        auto gen = plugin::generate_certificate(co);
+        auto gen = wire::generate_certificate(co);
         if (!gen)
-            co_return failure{errc::tls_setup_failed,
-                              "cannot generate the host certificate: " + gen.error().message};
+            co_return make_error(errc::tls_setup_failed,
+                                 "cannot generate the host certificate: " + gen.error().message);
         self->host_cert_ = std::move(*gen);
         eo.client_cert_pem = self->host_cert_->certificate_pem;
     }
@@ -144,12 +148,13 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
     self->timings_.started = clock::now();
     auto child = child_process::spawn(self->ex_, so);
     if (!child)
-        co_return failure{errc::spawn_failed,
-                          "cannot start plugin " + cmd.path + ": " + child.error().message()};
+        co_return make_error(errc::spawn_failed,
+                             "cannot start plugin " + cmd.path + ": " + child.error().message());
     self->child_ = std::shared_ptr<child_process>(std::move(*child));
     self->pid_ = self->child_->pid();
     const std::string pid_text = std::to_string(self->pid_);
-    cfg.log.log(log_level::debug, log_module, "plugin started", {{"path", cmd.path}, {"pid", pid_text}});
+    cfg.log.log(log_level::debug, log_module, "plugin started",
+                {{"path", cmd.path}, {"pid", pid_text}});
 
     std::weak_ptr<plugin_client> weak = self;
     asio::co_spawn(self->ex_, read_stdout(weak, self->child_), asio::detached);
@@ -168,15 +173,17 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
             co_await self->wait_for_output_end(500ms);
             if (self->first_line_)
                 break;
-            failure f{errc::plugin_exited, "plugin exited before we could connect"};
+            failure f = make_error(errc::plugin_exited, "plugin exited before we could connect");
             if (!self->exit_)
                 f.message = "plugin closed its stdout without printing a handshake line";
             co_return co_await self->abandon(f);
         }
         if (clock::now() >= deadline)
         {
-            failure f{errc::start_timeout, "timeout while waiting for plugin to start (no handshake "
-                                           "line within " + ms_text(cfg.start_timeout) + ")"};
+            failure f = make_error(errc::start_timeout,
+                                   "timeout while waiting for plugin to start (no handshake "
+                                   "line within " +
+                                       ms_text(cfg.start_timeout) + ")");
             co_return co_await self->abandon(f);
         }
         co_await self->wait_for(deadline);
@@ -184,7 +191,7 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
     self->timings_.handshake = clock::now();
     self->handshake_text_ = *self->first_line_;
 
-    plugin::host_expectations expect;
+    wire::host_expectations expect;
     expect.versions = cfg.protocol_versions;
     expect.allowed_protocols = cfg.allowed_protocols;
     auto hs = check_handshake_line(self->handshake_text_, expect, cfg.auto_mtls);
@@ -198,7 +205,8 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
                 {{"line", self->handshake_text_.substr(0, 200)}});
     if (self->exit_)
     {
-        failure f{errc::plugin_exited, "plugin exited right after printing its handshake line"};
+        failure f = make_error(errc::plugin_exited,
+                               "plugin exited right after printing its handshake line");
         co_return co_await self->abandon(f);
     }
 
@@ -214,7 +222,7 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
 }
 
 asio::awaitable<plugin_client::result_type>
-plugin_client::do_reattach(std::shared_ptr<plugin_client> self, reattach_config rc)
+plugin_client::do_reattach(std::shared_ptr<plugin_client> self, wire::reattach_config rc)
 {
     self->timings_.started = clock::now();
     self->pid_ = rc.pid;
@@ -224,8 +232,8 @@ plugin_client::do_reattach(std::shared_ptr<plugin_client> self, reattach_config 
     self->handshake_.protocol = rc.protocol;
     self->timings_.handshake = self->timings_.started;
     if (rc.protocol != "grpc")
-        co_return failure{errc::unsupported_protocol,
-                          "unsupported plugin protocol \"" + rc.protocol + "\". Supported: [grpc]"};
+        co_return make_error(errc::unsupported_protocol, "unsupported plugin protocol \"" +
+                                                             rc.protocol + "\". Supported: [grpc]");
     std::string target = rc.network == "unix" ? "unix:" + rc.address : rc.address;
     auto connected = co_await self->connect(target);
     if (!connected)
@@ -236,17 +244,18 @@ plugin_client::do_reattach(std::shared_ptr<plugin_client> self, reattach_config 
     co_return self;
 }
 
-asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(const std::string& target)
+asio::awaitable<boost::system::result<void, failure>>
+plugin_client::connect(const std::string& target)
 {
     grpc::channel_options opts = cfg_.channel;
     opts.log = cfg_.log;
     std::string plugin_cert_pem;
     if (!handshake_.server_cert_der.empty())
     {
-        auto pem = plugin::certificate_der_to_pem(handshake_.server_cert_der);
+        auto pem = wire::certificate_der_to_pem(handshake_.server_cert_der);
         if (!pem)
-            co_return failure{errc::bad_server_certificate,
-                              "error parsing server cert: " + pem.error().message};
+            co_return make_error(errc::bad_server_certificate,
+                                 "error parsing server cert: " + pem.error().message);
         plugin_cert_pem = std::move(*pem);
         tls::client_config tc;
         tc.server_roots_pem = plugin_cert_pem; // the plugin's certificate is the only root
@@ -276,8 +285,8 @@ asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(con
         cfg_.log.log(log_level::debug, log_module, "connect attempt failed",
                      {{"target", target}, {"attempt", attempt_text}, {"error", last.message()}});
         if (!transient(last) || attempt >= attempts || (child_ && exit_))
-            co_return failure{errc::connect_failed, "cannot connect to the plugin at " + target + ": " +
-                                                        last.message()};
+            co_return make_error(errc::connect_failed, "cannot connect to the plugin at " + target +
+                                                           ": " + last.message());
         asio::steady_timer t(ex_, backoff_delay(cfg_.connect_backoff, attempt, unit(rng)));
         co_await t.async_wait(use_tuple);
     }
@@ -301,8 +310,9 @@ asio::awaitable<boost::system::result<void, failure>> plugin_client::connect(con
         sc.require_client_certificate = true;
         auto ctx = tls::make_server_context(sc);
         if (!ctx)
-            co_return failure{errc::tls_setup_failed,
-                              "cannot set up TLS for brokered servers: " + ctx.error().message()};
+            co_return make_error(errc::tls_setup_failed,
+                                 "cannot set up TLS for brokered servers: " +
+                                     ctx.error().message());
         bs.server_tls = *ctx;
     }
     broker_ = std::make_shared<host::broker>(ex_, std::move(bs));
@@ -345,7 +355,8 @@ asio::awaitable<failure> plugin_client::abandon(const failure& reason)
             f.message += " (" + st.to_string() + ")";
     }
     for (const auto& path : remove_leftover_sockets())
-        cfg_.log.log(log_level::debug, log_module, "removed the plugin's socket file", {{"path", path}});
+        cfg_.log.log(log_level::debug, log_module, "removed the plugin's socket file",
+                     {{"path", path}});
     if (!tail_.empty())
     {
         f.message += "\nplugin stderr (last " + std::to_string(tail_.size()) + " lines):";

@@ -1,8 +1,8 @@
 #include "rpcplugin/plugin/config.hpp"
 
-#include "rpcplugin/plugin/certificate.hpp"
-#include "rpcplugin/plugin/handshake.hpp"
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/certificate.hpp"
+#include "rpcplugin/wire/handshake.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -45,9 +45,9 @@ std::string lower(std::string_view s)
     return out;
 }
 
-config_error error(std::string_view variable, std::string message)
+wire::error error(std::string_view variable, std::string message)
 {
-    return config_error{std::string(variable), std::move(message)};
+    return wire::setting_error(std::string(variable), std::move(message));
 }
 
 enum class value_kind
@@ -66,7 +66,7 @@ public:
     {
     }
 
-    result<std::optional<std::string>, config_error> get(std::string_view variable,
+    result<std::optional<std::string>, wire::error> get(std::string_view variable,
                                                          value_kind kind = value_kind::text) const
     {
         std::optional<std::string> value = env_(variable);
@@ -80,11 +80,11 @@ public:
         auto contents = read_(path);
         if (!contents)
             return error(variable,
-                         "cannot read " + json_string(path) + ": " + contents.error().message());
+                         "cannot read " + wire::json_string(path) + ": " + contents.error().message());
         std::string text =
             kind == value_kind::pem ? std::move(*contents) : std::string(trim(*contents));
         if (trim(text).empty())
-            return error(variable, "the file " + json_string(path) + " is empty");
+            return error(variable, "the file " + wire::json_string(path) + " is empty");
         return std::optional<std::string>{std::move(text)};
     }
 
@@ -93,46 +93,46 @@ private:
     const file_reader& read_;
 };
 
-result<bool, config_error> to_bool(std::string_view variable, std::string_view text)
+result<bool, wire::error> to_bool(std::string_view variable, std::string_view text)
 {
     if (auto b = parse_bool(text))
         return *b;
     return error(variable,
-                 json_string(text) + " is not a boolean (true/false, yes/no, 1/0, on/off)");
+                 wire::json_string(text) + " is not a boolean (true/false, yes/no, 1/0, on/off)");
 }
 
-result<double, config_error> to_positive_decimal(std::string_view variable, std::string_view text)
+result<double, wire::error> to_positive_decimal(std::string_view variable, std::string_view text)
 {
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
         value <= 0)
-        return error(variable, json_string(text) + " is not a positive decimal number");
+        return error(variable, wire::json_string(text) + " is not a positive decimal number");
     return value;
 }
 
-result<std::uint32_t, config_error> to_burst(std::string_view variable, std::string_view text)
+result<std::uint32_t, wire::error> to_burst(std::string_view variable, std::string_view text)
 {
     std::uint64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec == std::errc::invalid_argument || end != text.data() + text.size() || value < 1 ||
         value > 1'000'000'000 || ec == std::errc::result_out_of_range)
-        return error(variable, json_string(text) + " is not an integer from 1 to 1000000000");
+        return error(variable, wire::json_string(text) + " is not an integer from 1 to 1000000000");
     return static_cast<std::uint32_t>(value);
 }
 
-result<std::chrono::milliseconds, config_error> to_seconds(std::string_view variable,
+result<std::chrono::milliseconds, wire::error> to_seconds(std::string_view variable,
                                                            std::string_view text)
 {
     double value = -1;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
         value < 0 || value > 3600)
-        return error(variable, json_string(text) + " is not a number of seconds from 0 to 3600");
+        return error(variable, wire::json_string(text) + " is not a number of seconds from 0 to 3600");
     return std::chrono::milliseconds{std::llround(value * 1000)};
 }
 
-result<std::vector<transport_kind>, config_error> to_transports(std::string_view variable,
+result<std::vector<transport_kind>, wire::error> to_transports(std::string_view variable,
                                                                 std::string_view text)
 {
     std::vector<transport_kind> kinds;
@@ -147,11 +147,11 @@ result<std::vector<transport_kind>, config_error> to_transports(std::string_view
         else if (name == "tcp")
             kind = transport_kind::tcp;
         else
-            return error(variable, json_string(text) + ": " + json_string(name) +
+            return error(variable, wire::json_string(text) + ": " + wire::json_string(name) +
                                        " is not a transport (expected unix, tcp or both, "
                                        "comma-separated, in order of preference)");
         if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
-            return error(variable, json_string(text) + " lists " + json_string(name) + " twice");
+            return error(variable, wire::json_string(text) + " lists " + wire::json_string(name) + " twice");
         kinds.push_back(kind);
         if (comma == std::string_view::npos)
             return kinds;
@@ -159,11 +159,11 @@ result<std::vector<transport_kind>, config_error> to_transports(std::string_view
     }
 }
 
-result<void, config_error> check_pem_certificates(std::string_view variable, const std::string& pem)
+result<void, wire::error> check_pem_certificates(std::string_view variable, const std::string& pem)
 {
     if (pem.empty())
         return {};
-    if (auto parsed = parse_certificates_pem(pem); !parsed)
+    if (auto parsed = wire::parse_certificates_pem(pem); !parsed)
         return error(variable, parsed.error().message);
     return {};
 }
@@ -173,58 +173,58 @@ struct setting
 {
     std::string_view variable;
     value_kind kind;
-    result<void, config_error> (*apply)(config& c, std::string_view variable,
+    result<void, wire::error> (*apply)(config& c, std::string_view variable,
                                         const std::string& value);
 };
 
 const setting settings[] = {
     {"PLUGIN_MAGIC_COOKIE_KEY", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.magic_cookie_key = v;
          return {};
      }},
     {"PLUGIN_MAGIC_COOKIE_VALUE", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.magic_cookie_value = v;
          return {};
      }},
     {"PLUGIN_PROTOCOL_VERSIONS", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
-         auto parsed = parse_protocol_versions(v);
+         auto parsed = wire::parse_protocol_versions(v);
          if (!parsed)
              return parsed.error();
          c.host_protocol_versions = std::move(*parsed);
          return {};
      }},
     {"PLUGIN_CLIENT_CERT", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.client_cert_pem = v;
          return {};
      }},
     {"PLUGIN_UNIX_SOCKET_DIR", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.unix_socket_dir = v;
          return {};
      }},
     {"PLUGIN_UNIX_SOCKET_GROUP", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.unix_socket_group = v;
          return {};
      }},
     {"PLUGIN_MULTIPLEX_GRPC", value_kind::text,
-     [](config& c, std::string_view, const std::string&) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string&) -> result<void, wire::error>
      {
          c.multiplex_grpc_requested = true; // any non-empty value, as go-plugin tests it
          return {};
      }},
     {"PLUGIN_SERVER_TRANSPORTS", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto kinds = to_transports(var, v);
          if (!kinds)
@@ -233,25 +233,25 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_SERVER_CERT", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.server_cert_pem = v;
          return {};
      }},
     {"PLUGIN_SERVER_KEY", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.server_key_pem = v;
          return {};
      }},
     {"PLUGIN_CLIENT_ROOT_CERTS", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.client_root_certs_pem = v;
          return {};
      }},
     {"PLUGIN_HEALTH_SERVICE_ENABLED", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto b = to_bool(var, v);
          if (!b)
@@ -260,7 +260,7 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_RATE_LIMIT_ENABLED", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto b = to_bool(var, v);
          if (!b)
@@ -269,7 +269,7 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_RATE_LIMIT_REQUESTS_PER_SECOND", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto rate = to_positive_decimal(var, v);
          if (!rate)
@@ -278,7 +278,7 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_RATE_LIMIT_BURST_CAPACITY", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto burst = to_burst(var, v);
          if (!burst)
@@ -287,13 +287,13 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_SHUTDOWN_FILE_PATH", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.shutdown_file_path = v;
          return {};
      }},
     {"PLUGIN_GRPC_GRACE_PERIOD", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto grace = to_seconds(var, v);
          if (!grace)
@@ -302,7 +302,7 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_CAPTURE_STDIO", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto b = to_bool(var, v);
          if (!b)
@@ -311,7 +311,7 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_DEBUG", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          auto b = to_bool(var, v);
          if (!b)
@@ -320,17 +320,17 @@ const setting settings[] = {
          return {};
      }},
     {"PLUGIN_REATTACH_NAME", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
      {
          c.reattach_name = v;
          return {};
      }},
     {"PLUGIN_LOG_LEVEL", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, config_error>
+     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
      {
          const auto level = parse_log_level(v);
          if (!level)
-             return error(var, json_string(v) +
+             return error(var, wire::json_string(v) +
                                    " is not a log level (trace, debug, info, warn, error or off)");
          c.log_level = *level;
          return {};
@@ -422,7 +422,7 @@ std::optional<rpcplugin::log_level> parse_log_level(std::string_view text) noexc
     return std::nullopt;
 }
 
-result<config, config_error> load_config(const config& defaults, const env_lookup& env,
+result<config, wire::error> load_config(const config& defaults, const env_lookup& env,
                                          const file_reader& read)
 {
     config c = defaults;
@@ -461,7 +461,7 @@ result<config, config_error> load_config(const config& defaults, const env_looku
     return c;
 }
 
-result<void, config_error> validate_config(const config& c)
+result<void, wire::error> validate_config(const config& c)
 {
     if (c.protocol_versions.empty())
         return error("protocol_versions", "the plugin serves no protocol version");
@@ -475,7 +475,7 @@ result<void, config_error> validate_config(const config& c)
                          " is negative");
     if (c.magic_cookie_key.find('=') != std::string::npos)
         return error("PLUGIN_MAGIC_COOKIE_KEY",
-                     json_string(c.magic_cookie_key) + " is not a variable name (it contains '=')");
+                     wire::json_string(c.magic_cookie_key) + " is not a variable name (it contains '=')");
 
     if (c.transports.empty())
         return error("PLUGIN_SERVER_TRANSPORTS", "no transport is enabled");
@@ -492,7 +492,7 @@ result<void, config_error> validate_config(const config& c)
                                             std::to_string(c.ports.max));
     if (c.unix_socket_dir.find_first_of("|\r\n") != std::string::npos)
         return error("PLUGIN_UNIX_SOCKET_DIR",
-                     json_string(c.unix_socket_dir) +
+                     wire::json_string(c.unix_socket_dir) +
                          " contains '|' or a line break, which cannot go into the handshake line");
 
     if (!std::isfinite(c.rate_limit_requests_per_second) || c.rate_limit_requests_per_second <= 0)
@@ -524,9 +524,9 @@ result<void, config_error> validate_config(const config& c)
     {
         if (auto r = check_pem_certificates("PLUGIN_SERVER_CERT", c.server_cert_pem); !r)
             return r.error();
-        if (auto key = parse_private_key_pem(c.server_key_pem); !key)
+        if (auto key = wire::parse_private_key_pem(c.server_key_pem); !key)
             return error("PLUGIN_SERVER_KEY", key.error().message);
-        if (auto pair = check_key_pair(c.server_cert_pem, c.server_key_pem); !pair)
+        if (auto pair = wire::check_key_pair(c.server_cert_pem, c.server_key_pem); !pair)
             return error("PLUGIN_SERVER_KEY",
                          pair.error().message + " (the first one in PLUGIN_SERVER_CERT)");
     }

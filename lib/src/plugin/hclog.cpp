@@ -1,6 +1,6 @@
 #include "rpcplugin/plugin/hclog.hpp"
 
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <array>
 #include <ctime>
@@ -115,9 +115,9 @@ std::string format_hclog_line(log_level level, std::string_view module, std::str
         if (!first)
             line += ',';
         first = false;
-        append_json_string(line, key);
+        wire::append_json_string(line, key);
         line += ':';
-        append_json_string(line, value);
+        wire::append_json_string(line, value);
     }
     line += "}\n";
     return line;

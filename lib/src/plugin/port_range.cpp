@@ -1,6 +1,6 @@
 #include "rpcplugin/plugin/port_range.hpp"
 
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -10,7 +10,7 @@ namespace rpcplugin::plugin
 {
 namespace
 {
-boost::system::result<std::optional<std::uint16_t>, config_error>
+boost::system::result<std::optional<std::uint16_t>, wire::error>
 parse_port(std::string_view variable, std::optional<std::string_view> text)
 {
     if (!text || text->empty())
@@ -20,13 +20,13 @@ parse_port(std::string_view variable, std::optional<std::string_view> text)
     unsigned long value = 0;
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (!digits || ec != std::errc{} || end != text->data() + text->size() || value > 65535)
-        return config_error{std::string(variable),
-                            json_string(*text) + " is not a port number (0-65535)"};
+        return wire::setting_error(std::string(variable),
+                            wire::json_string(*text) + " is not a port number (0-65535)");
     return std::optional<std::uint16_t>{static_cast<std::uint16_t>(value)};
 }
 } // namespace
 
-boost::system::result<port_range, config_error>
+boost::system::result<port_range, wire::error>
 parse_port_range(std::optional<std::string_view> min_port, std::optional<std::string_view> max_port)
 {
     auto min = parse_port("PLUGIN_MIN_PORT", min_port);
@@ -39,9 +39,9 @@ parse_port_range(std::optional<std::string_view> min_port, std::optional<std::st
         return port_range{};
     port_range range{min->value_or(1), max->value_or(65535)};
     if (range.min > range.max)
-        return config_error{"PLUGIN_MIN_PORT", "value of " + std::to_string(range.min) +
+        return wire::setting_error("PLUGIN_MIN_PORT", "value of " + std::to_string(range.min) +
                                                    " is greater than PLUGIN_MAX_PORT value of " +
-                                                   std::to_string(range.max)};
+                                                   std::to_string(range.max));
     return range;
 }
 

@@ -1,27 +1,9 @@
 #include "rpcplugin/plugin/reattach.hpp"
 
 #include "rpcplugin/plugin/config.hpp"
-#include "rpcplugin/plugin/json.hpp"
 
 namespace rpcplugin::plugin
 {
-std::string format_reattach_json(const reattach_info& info)
-{
-    std::string out = "{";
-    append_json_string(out, info.name);
-    out += ":{\"Protocol\":";
-    append_json_string(out, info.protocol);
-    out += ",\"ProtocolVersion\":" + std::to_string(info.protocol_version);
-    out += ",\"Pid\":" + std::to_string(info.pid);
-    out += info.test ? ",\"Test\":true" : ",\"Test\":false";
-    out += ",\"Addr\":{\"Network\":";
-    append_json_string(out, info.network);
-    out += ",\"String\":";
-    append_json_string(out, info.address);
-    out += "}}}";
-    return out;
-}
-
 std::string shell_single_quote(std::string_view text)
 {
     std::string out = "'";
@@ -36,14 +18,15 @@ std::string shell_single_quote(std::string_view text)
     return out;
 }
 
-std::string format_reattach_instructions(const reattach_info& info, std::string_view variable)
+std::string format_reattach_instructions(std::string_view name, const wire::reattach_config& config,
+                                         std::string_view variable)
 {
     std::string out = "Plugin started in debug mode. To attach a host, set the ";
     out += variable;
     out += " environment variable with the following:\n\n\t";
     out += variable;
     out += '=';
-    out += shell_single_quote(format_reattach_json(info));
+    out += shell_single_quote(wire::format_reattach_json(name, config));
     out += "\n\n";
     return out;
 }

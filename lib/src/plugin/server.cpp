@@ -2,7 +2,7 @@
 
 #include "plugin/detail/self_check.hpp"
 #include "plugin/detail/startup.hpp"
-#include "rpcplugin/plugin/handshake.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 #include "rpcplugin/plugin/hclog.hpp"
 #include "rpcplugin/plugin/reattach.hpp"
 #include "rpcplugin/plugin/stdio_capture.hpp"
@@ -227,11 +227,11 @@ asio::awaitable<int> server::serve()
             return v && !v->empty() ? *v : fallback;
         };
         auto cookie =
-            check_cookie(from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
+            wire::check_cookie(from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
                          from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value), env_);
-        if (cookie != cookie_status::ok)
+        if (cookie != wire::cookie_status::ok)
         {
-            write_all(2, cookie_failure_message(cookie));
+            write_all(2, wire::cookie_failure_message(cookie));
             co_return co_await fail(1);
         }
     }
@@ -266,7 +266,7 @@ asio::awaitable<int> server::serve()
     int version = *cfg_.protocol_versions.rbegin();
     if (!cfg_.host_protocol_versions.empty())
     {
-        auto choice = negotiate_version(cfg_.protocol_versions, cfg_.host_protocol_versions);
+        auto choice = wire::negotiate_version(cfg_.protocol_versions, cfg_.host_protocol_versions);
         if (!choice)
         {
             log_.log(log_level::error, log_module, "version negotiation failed",
@@ -372,25 +372,27 @@ asio::awaitable<int> server::serve()
     std::string announcement;
     if (cfg_.debug)
     {
-        reattach_info info;
-        info.name = cfg_.reattach_name.empty() ? std::string(program_invocation_short_name)
-                                               : cfg_.reattach_name;
+        wire::reattach_config info;
         info.protocol_version = version;
         info.pid = static_cast<long>(::getpid());
+        info.test = true;
         info.network = network;
         info.address = address;
-        announcement = format_reattach_instructions(info, cfg_.reattach_variable);
+        announcement = format_reattach_instructions(cfg_.reattach_name.empty()
+                                                        ? std::string(program_invocation_short_name)
+                                                        : cfg_.reattach_name,
+                                                    info, cfg_.reattach_variable);
     }
     else
     {
-        handshake_line line;
+        wire::handshake_line line;
         line.app_version = version;
         line.network = network;
         line.address = address;
         line.server_cert_der = tls->certificate_der;
         if (cfg_.multiplex_grpc_requested)
             line.multiplex = false;
-        auto text = format_handshake_line(line);
+        auto text = wire::format_handshake_line(line);
         if (!text)
         {
             log_.log(log_level::error, log_module, "cannot format the handshake line",

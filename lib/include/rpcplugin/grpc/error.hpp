@@ -24,7 +24,9 @@ enum class errc
     /** A `grpc-timeout` value is not 1 to 8 ASCII digits followed by one unit (H M S m u n). */
     bad_timeout,
 
-    /** Base64 input holds a character outside the standard alphabet or has an invalid length. */
+    /** Base64 input holds a character outside the standard alphabet or has an invalid length
+        (no longer produced: `codec::base64_decode` answers `std::nullopt`, and a `-bin`
+        metadata value that does not decode is `bad_metadata_value`). */
     bad_base64,
 
     /** A compressed-flag byte other than 0 or 1, or a compressed payload that does not inflate. */

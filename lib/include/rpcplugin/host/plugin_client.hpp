@@ -14,9 +14,9 @@
 #include "rpcplugin/host/config.hpp"
 #include "rpcplugin/host/error.hpp"
 #include "rpcplugin/host/process.hpp"
-#include "rpcplugin/host/reattach.hpp"
-#include "rpcplugin/plugin/certificate.hpp"
-#include "rpcplugin/plugin/handshake.hpp"
+#include "rpcplugin/wire/reattach.hpp"
+#include "rpcplugin/wire/certificate.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
@@ -123,7 +123,7 @@ public:
      *
      * Not a coroutine (arguments are copied). Cancellation: not cancellable.
      */
-    static asio::awaitable<result_type> reattach(asio::any_io_executor ex, const reattach_config& rc,
+    static asio::awaitable<result_type> reattach(asio::any_io_executor ex, const wire::reattach_config& rc,
                                                  const client_config& cfg);
 
     ~plugin_client();
@@ -134,7 +134,7 @@ public:
     asio::any_io_executor get_executor() const noexcept { return ex_; }
 
     /** The accepted handshake (for a reattached plugin: built from the reattach config). */
-    const plugin::handshake_line& handshake() const noexcept { return handshake_; }
+    const wire::handshake_line& handshake() const noexcept { return handshake_; }
     /** The handshake line as printed (empty when reattached). */
     const std::string& handshake_text() const noexcept { return handshake_text_; }
     /** The connection: make typed stubs on it. */
@@ -149,7 +149,7 @@ public:
     /** How the process ended, once it did (launched plugins only). */
     std::optional<exit_status> exit() const;
     /** The host's AutoMTLS certificate, when AutoMTLS is on. */
-    const std::optional<plugin::generated_certificate>& host_certificate() const noexcept
+    const std::optional<wire::generated_certificate>& host_certificate() const noexcept
     {
         return host_cert_;
     }
@@ -185,7 +185,7 @@ public:
 private:
     static asio::awaitable<result_type> do_launch(std::shared_ptr<plugin_client> self, command cmd);
     static asio::awaitable<result_type> do_reattach(std::shared_ptr<plugin_client> self,
-                                                    reattach_config rc);
+                                                    wire::reattach_config rc);
     static asio::awaitable<void> read_stdout(std::weak_ptr<plugin_client> weak,
                                              std::shared_ptr<child_process> child);
     static asio::awaitable<void> read_stderr(std::weak_ptr<plugin_client> weak,
@@ -213,9 +213,9 @@ private:
     command cmd_;
     std::shared_ptr<child_process> child_;
     long pid_ = 0;
-    std::optional<plugin::generated_certificate> host_cert_;
+    std::optional<wire::generated_certificate> host_cert_;
     std::string handshake_text_;
-    plugin::handshake_line handshake_;
+    wire::handshake_line handshake_;
     std::shared_ptr<grpc::channel> channel_;
     std::shared_ptr<host::broker> broker_;
     launch_timings timings_;

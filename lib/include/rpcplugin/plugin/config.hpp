@@ -52,8 +52,9 @@
 // clang-format on
 
 #include "rpcplugin/log.hpp"
-#include "rpcplugin/plugin/config_error.hpp"
 #include "rpcplugin/plugin/port_range.hpp"
+#include "rpcplugin/wire/error.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -71,7 +72,7 @@
 namespace rpcplugin::plugin
 {
 /** Looks up an environment variable; `nullopt` when it is not set. */
-using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+using env_lookup = wire::env_lookup;
 
 /** Reads a whole file (for `file://` values); an error code when it cannot. */
 using file_reader = std::function<boost::system::result<std::string>(const std::string& path)>;
@@ -238,12 +239,12 @@ struct config
  * Returns `defaults` overridden by the environment, then validated with `validate_config`.
  * `env` is asked for each variable of the table above; `read` serves `file://` values.
  *
- * The first invalid value is returned as a `config_error` naming the variable and what is
+ * The first invalid value is returned as a `wire::error` (`wire::setting_error`) naming the variable and what is
  * wrong with it (`PLUGIN_MIN_PORT: "abc" is not a port number (0-65535)`); PEM and secret
  * values are never quoted back. A `file://` value that cannot be read names the variable,
  * the path and the system's reason.
  */
-boost::system::result<config, config_error>
+boost::system::result<config, wire::error>
 load_config(const config& defaults, const env_lookup& env, const file_reader& read = read_file);
 
 /**
@@ -254,7 +255,7 @@ load_config(const config& defaults, const env_lookup& env, const file_reader& re
  * `PLUGIN_SERVER_CERT` and `PLUGIN_SERVER_KEY` both set or both empty, parse, and match.
  * The cookie is not checked here (`check_cookie` does).
  */
-boost::system::result<void, config_error> validate_config(const config& c);
+boost::system::result<void, wire::error> validate_config(const config& c);
 
 /** Parses a boolean as the table above (`true/yes/1/on`, `false/no/0/off`, any case). */
 std::optional<bool> parse_bool(std::string_view text) noexcept;

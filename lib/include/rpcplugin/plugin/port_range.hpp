@@ -6,7 +6,7 @@
  * ports to try in it, in order. Binding is the listener's business.
  */
 
-#include "rpcplugin/plugin/config_error.hpp"
+#include "rpcplugin/wire/error.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -46,7 +46,7 @@ struct port_range
  *   treat the absent one as 0 and fail or bind port 0; hosts always send both);
  * - `min > max` is an error naming `PLUGIN_MIN_PORT` (go-plugin refuses it too).
  */
-boost::system::result<port_range, config_error>
+boost::system::result<port_range, wire::error>
 parse_port_range(std::optional<std::string_view> min_port,
                  std::optional<std::string_view> max_port);
 

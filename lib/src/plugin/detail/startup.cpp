@@ -1,8 +1,8 @@
 #include "plugin/detail/startup.hpp"
 
 #include "plugin/detail/self_check.hpp"
-#include "rpcplugin/plugin/certificate.hpp"
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/certificate.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -19,9 +19,9 @@ namespace
 {
 constexpr std::string_view log_module = "rpcplugin.plugin";
 
-config_error error(std::string variable, std::string message)
+wire::error error(std::string variable, std::string message)
 {
-    return config_error{std::move(variable), std::move(message)};
+    return wire::setting_error(std::move(variable), std::move(message));
 }
 } // namespace
 
@@ -37,7 +37,7 @@ std::string random_socket_path(const std::string& dir)
     return dir + "/plugin" + std::to_string(rng() % 1000000000ull);
 }
 
-boost::system::result<tls_setup, config_error> make_tls(const config& cfg)
+boost::system::result<tls_setup, wire::error> make_tls(const config& cfg)
 {
     tls_setup out;
     if (!cfg.tls_enabled())
@@ -49,7 +49,7 @@ boost::system::result<tls_setup, config_error> make_tls(const config& cfg)
         variable = "PLUGIN_SERVER_CERT";
         tc.certificate_chain_pem = cfg.server_cert_pem;
         tc.private_key_pem = cfg.server_key_pem;
-        auto parsed = parse_certificate_pem(cfg.server_cert_pem);
+        auto parsed = wire::parse_certificate_pem(cfg.server_cert_pem);
         if (!parsed)
             return error(variable, parsed.error().message);
         out.certificate_der = parsed->der;
@@ -57,7 +57,7 @@ boost::system::result<tls_setup, config_error> make_tls(const config& cfg)
     else
     {
         variable = "PLUGIN_CLIENT_CERT";
-        auto gen = generate_certificate();
+        auto gen = wire::generate_certificate();
         if (!gen)
             return error(variable,
                          "cannot generate the AutoMTLS certificate: " + gen.error().message);
@@ -104,7 +104,7 @@ boost::system::result<tls_setup, config_error> make_tls(const config& cfg)
     return out;
 }
 
-boost::system::result<std::optional<gid_t>, config_error> resolve_group(const std::string& group)
+boost::system::result<std::optional<gid_t>, wire::error> resolve_group(const std::string& group)
 {
     constexpr std::string_view variable = "PLUGIN_UNIX_SOCKET_GROUP";
     if (group.empty())
@@ -115,7 +115,7 @@ boost::system::result<std::optional<gid_t>, config_error> resolve_group(const st
         const auto [end, ec] = std::from_chars(group.data(), group.data() + group.size(), gid);
         if (ec != std::errc{} || end != group.data() + group.size() || gid == 0xffffffffu)
             return error(std::string(variable),
-                         json_string(group) + " is not a group id (0 to 4294967294)");
+                         wire::json_string(group) + " is not a group id (0 to 4294967294)");
         return std::optional<gid_t>{static_cast<gid_t>(gid)};
     }
     std::vector<char> buf(16384);
@@ -128,10 +128,10 @@ boost::system::result<std::optional<gid_t>, config_error> resolve_group(const st
            buf.size() < (1u << 20))
         buf.resize(buf.size() * 2);
     if (rc != 0)
-        return error(std::string(variable), "cannot look up the group " + json_string(group) +
+        return error(std::string(variable), "cannot look up the group " + wire::json_string(group) +
                                                 ": " + std::system_category().message(rc));
     if (!found)
-        return error(std::string(variable), "there is no group named " + json_string(group));
+        return error(std::string(variable), "there is no group named " + wire::json_string(group));
     return std::optional<gid_t>{found->gr_gid};
 }
 

@@ -43,14 +43,14 @@ struct tls_setup
  * self-check, see `accept_own_certificate`). Plaintext when `cfg.tls_enabled()` is false.
  * Errors name the variable at fault.
  */
-boost::system::result<tls_setup, config_error> make_tls(const config& cfg);
+boost::system::result<tls_setup, wire::error> make_tls(const config& cfg);
 
 /**
  * The group of `PLUGIN_UNIX_SOCKET_GROUP`: `nullopt` for an empty value, the gid of a
  * group name, or a decimal gid (0 to 2^32-2, used as is, as go-plugin does). An unknown
- * name or an out-of-range number is a `config_error` naming the variable.
+ * name or an out-of-range number is a `wire::error` naming the variable.
  */
-boost::system::result<std::optional<gid_t>, config_error> resolve_group(const std::string& group);
+boost::system::result<std::optional<gid_t>, wire::error> resolve_group(const std::string& group);
 
 /** The main listener and how the handshake line names it. */
 struct main_listener

@@ -4,10 +4,11 @@
  * @file
  * Reattach descriptions: how a host connects to a plugin that is already running (a
  * plugin started by a debugger, Terraform's `TF_REATTACH_PROVIDERS`), instead of
- * launching it.
+ * launching it. A debug-mode plugin writes them (`format_reattach_json`), the host reads
+ * them (`parse_reattach_json`).
  */
 
-#include "rpcplugin/host/error.hpp"
+#include "rpcplugin/wire/error.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -16,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-namespace rpcplugin::host
+namespace rpcplugin::wire
 {
 /** go-plugin's `ReattachConfig`: where a running plugin listens. */
 struct reattach_config
@@ -38,6 +39,15 @@ struct reattach_config
     friend bool operator==(const reattach_config&, const reattach_config&) = default;
 };
 
+/**
+ * The JSON a host reads, one line without a newline, keys in go-plugin's order:
+ * `{"NAME":{"Protocol":"grpc","ProtocolVersion":6,"Pid":123,"Test":true,
+ * "Addr":{"Network":"unix","String":"/tmp/plugin123"}}}`. Strings are escaped as Go's
+ * `encoding/json` does (`json_string`). `name` is the plugin's name as the host knows it
+ * (Terraform: the provider source address, e.g. `registry.terraform.io/acme/kv`).
+ */
+std::string format_reattach_json(std::string_view name, const reattach_config& config);
+
 /** Writes the fields readably (for test failures). */
 std::ostream& operator<<(std::ostream& os, const reattach_config& c);
 
@@ -54,6 +64,6 @@ std::ostream& operator<<(std::ostream& os, const reattach_config& c);
  *
  * Fails with `errc::bad_reattach_config` and a message naming the entry and the key.
  */
-boost::system::result<std::map<std::string, reattach_config>, failure>
+boost::system::result<std::map<std::string, reattach_config>, error>
 parse_reattach_json(std::string_view json);
-} // namespace rpcplugin::host
+} // namespace rpcplugin::wire

@@ -1,6 +1,6 @@
-#include "rpcplugin/plugin/handshake.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,11 +12,11 @@
 #include <string>
 #include <string_view>
 
-namespace plugin = rpcplugin::plugin;
+namespace wire = rpcplugin::wire;
 
 namespace
 {
-plugin::env_lookup env_of(std::map<std::string, std::string, std::less<>> vars)
+wire::env_lookup env_of(std::map<std::string, std::string, std::less<>> vars)
 {
     return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string>
     {
@@ -28,60 +28,59 @@ plugin::env_lookup env_of(std::map<std::string, std::string, std::less<>> vars)
 
 std::set<int> versions(std::string_view text)
 {
-    auto r = plugin::parse_protocol_versions(text);
+    auto r = wire::parse_protocol_versions(text);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
-plugin::config_error bad_versions(std::string_view text)
+wire::error bad_versions(std::string_view text)
 {
-    auto r = plugin::parse_protocol_versions(text);
+    auto r = wire::parse_protocol_versions(text);
     REQUIRE(r.has_error());
     CHECK(r.error().variable == "PLUGIN_PROTOCOL_VERSIONS");
     return r.error();
 }
 
-plugin::version_choice negotiated(const std::set<int>& served, const std::set<int>& offered)
+wire::version_choice negotiated(const std::set<int>& served, const std::set<int>& offered)
 {
-    auto r = plugin::negotiate_version(served, offered);
+    auto r = wire::negotiate_version(served, offered);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
-std::string formatted(const plugin::handshake_line& line)
+std::string formatted(const wire::handshake_line& line)
 {
-    auto r = plugin::format_handshake_line(line);
+    auto r = wire::format_handshake_line(line);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
-std::string format_error(const plugin::handshake_line& line)
+std::string format_error(const wire::handshake_line& line)
 {
-    auto r = plugin::format_handshake_line(line);
+    auto r = wire::format_handshake_line(line);
     REQUIRE(r.has_error());
     return r.error().message;
 }
 
-const plugin::host_expectations terraform{{5, 6}, {"grpc"}, false};
+const wire::host_expectations terraform{{5, 6}, {"grpc"}, false};
 
-plugin::handshake_line parsed(std::string_view text,
-                              const plugin::host_expectations& host = terraform)
+wire::handshake_line parsed(std::string_view text, const wire::host_expectations& host = terraform)
 {
-    auto r = plugin::parse_handshake_line(text, host);
+    auto r = wire::parse_handshake_line(text, host);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
-std::string parse_error(std::string_view text, const plugin::host_expectations& host = terraform)
+std::string parse_error(std::string_view text, const wire::host_expectations& host = terraform)
 {
-    auto r = plugin::parse_handshake_line(text, host);
+    auto r = wire::parse_handshake_line(text, host);
     REQUIRE(r.has_error());
     return r.error().message;
 }
 
-plugin::handshake_line unix_line(int version = 6)
+wire::handshake_line unix_line(int version = 6)
 {
-    plugin::handshake_line line;
+    wire::handshake_line line;
     line.app_version = version;
     line.network = "unix";
     line.address = "/tmp/plugin123";
@@ -92,7 +91,7 @@ const std::string& test_certificate_der()
 {
     static const std::string der = []
     {
-        auto cert = plugin::generate_certificate();
+        auto cert = wire::generate_certificate();
         REQUIRE(cert.has_value());
         return cert->certificate_der;
     }();
@@ -100,26 +99,23 @@ const std::string& test_certificate_der()
 }
 } // namespace
 
-TEST_SUITE("plugin")
+TEST_SUITE("wire")
 {
     TEST_CASE("check_cookie accepts the expected value")
     {
-        CHECK(plugin::check_cookie("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f",
-                                   env_of({{"TF_PLUGIN_MAGIC_COOKIE", "d602bf8f"}})) ==
-              plugin::cookie_status::ok);
-        CHECK(plugin::cookie_failure_message(plugin::cookie_status::ok).empty());
+        CHECK(wire::check_cookie("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f",
+                                 env_of({{"TF_PLUGIN_MAGIC_COOKIE", "d602bf8f"}})) ==
+              wire::cookie_status::ok);
+        CHECK(wire::cookie_failure_message(wire::cookie_status::ok).empty());
     }
 
     TEST_CASE("check_cookie refuses a missing, empty or different cookie with go-plugin's text")
     {
-        CHECK(plugin::check_cookie("K", "v", env_of({})) == plugin::cookie_status::mismatch);
-        CHECK(plugin::check_cookie("K", "v", env_of({{"K", ""}})) ==
-              plugin::cookie_status::mismatch);
-        CHECK(plugin::check_cookie("K", "v", env_of({{"K", "V"}})) ==
-              plugin::cookie_status::mismatch);
-        CHECK(plugin::check_cookie("K", "v", env_of({{"k", "v"}})) ==
-              plugin::cookie_status::mismatch);
-        CHECK(plugin::cookie_failure_message(plugin::cookie_status::mismatch) ==
+        CHECK(wire::check_cookie("K", "v", env_of({})) == wire::cookie_status::mismatch);
+        CHECK(wire::check_cookie("K", "v", env_of({{"K", ""}})) == wire::cookie_status::mismatch);
+        CHECK(wire::check_cookie("K", "v", env_of({{"K", "V"}})) == wire::cookie_status::mismatch);
+        CHECK(wire::check_cookie("K", "v", env_of({{"k", "v"}})) == wire::cookie_status::mismatch);
+        CHECK(wire::cookie_failure_message(wire::cookie_status::mismatch) ==
               "This binary is a plugin. These are not meant to be executed directly.\n"
               "Please execute the program that consumes these plugins, which will\n"
               "load any plugins automatically\n");
@@ -127,11 +123,11 @@ TEST_SUITE("plugin")
 
     TEST_CASE("check_cookie reports an empty cookie key or value as a misconfigured plugin")
     {
-        CHECK(plugin::check_cookie("", "v", env_of({{"", "v"}})) ==
-              plugin::cookie_status::misconfigured);
-        CHECK(plugin::check_cookie("K", "", env_of({{"K", ""}})) ==
-              plugin::cookie_status::misconfigured);
-        CHECK(plugin::cookie_failure_message(plugin::cookie_status::misconfigured) ==
+        CHECK(wire::check_cookie("", "v", env_of({{"", "v"}})) ==
+              wire::cookie_status::misconfigured);
+        CHECK(wire::check_cookie("K", "", env_of({{"K", ""}})) ==
+              wire::cookie_status::misconfigured);
+        CHECK(wire::cookie_failure_message(wire::cookie_status::misconfigured) ==
               "Misconfigured ServeConfig given to serve this plugin: no magic cookie\n"
               "key or value was set. Please notify the plugin author and report\n"
               "this as a bug.\n");
@@ -170,9 +166,9 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_versions writes a set ascending")
     {
-        CHECK(plugin::format_versions({}) == "[]");
-        CHECK(plugin::format_versions({6}) == "[6]");
-        CHECK(plugin::format_versions({6, 5, 7}) == "[5, 6, 7]");
+        CHECK(wire::format_versions({}) == "[]");
+        CHECK(wire::format_versions({6}) == "[6]");
+        CHECK(wire::format_versions({6, 5, 7}) == "[5, 6, 7]");
     }
 
     TEST_CASE("negotiate_version picks the highest common version")
@@ -203,16 +199,16 @@ TEST_SUITE("plugin")
 
     TEST_CASE("negotiate_version needs at least one served version")
     {
-        auto r = plugin::negotiate_version({}, {5});
+        auto r = wire::negotiate_version({}, {5});
         REQUIRE(r.has_error());
         CHECK(r.error() ==
-              plugin::config_error{"protocol_versions", "the plugin serves no protocol version"});
+              wire::setting_error("protocol_versions", "the plugin serves no protocol version"));
     }
 
     TEST_CASE("format_handshake_line prints Go's plaintext line with an empty 6th field")
     {
         CHECK(formatted(unix_line()) == "1|6|unix|/tmp/plugin123|grpc|\n");
-        plugin::handshake_line tcp = unix_line(5);
+        wire::handshake_line tcp = unix_line(5);
         tcp.network = "tcp";
         tcp.address = "127.0.0.1:10000";
         CHECK(formatted(tcp) == "1|5|tcp|127.0.0.1:10000|grpc|\n");
@@ -220,7 +216,7 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_handshake_line writes the certificate as unpadded base64 DER")
     {
-        plugin::handshake_line line = unix_line();
+        wire::handshake_line line = unix_line();
         line.server_cert_der = "abcd"; // base64 "YWJjZA=="
         CHECK(formatted(line) == "1|6|unix|/tmp/plugin123|grpc|YWJjZA\n");
         line.server_cert_der = "abcde"; // "YWJjZGU="
@@ -233,7 +229,7 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_handshake_line adds the 7th field only when multiplex is set")
     {
-        plugin::handshake_line line = unix_line();
+        wire::handshake_line line = unix_line();
         line.multiplex = false;
         CHECK(formatted(line) == "1|6|unix|/tmp/plugin123|grpc||false\n");
         line.multiplex = true;
@@ -243,7 +239,7 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_handshake_line refuses fields the host would misread")
     {
-        plugin::handshake_line line = unix_line();
+        wire::handshake_line line = unix_line();
         line.network = "udp";
         CHECK(format_error(line) == R"(network must be "unix" or "tcp", not "udp")");
         line = unix_line();
@@ -270,9 +266,9 @@ TEST_SUITE("plugin")
 
     TEST_CASE("format_handshake_line result throws on value() when it failed")
     {
-        plugin::handshake_line line = unix_line();
+        wire::handshake_line line = unix_line();
         line.network = "x";
-        CHECK_THROWS_AS(plugin::format_handshake_line(line).value(), std::runtime_error);
+        CHECK_THROWS_AS(wire::format_handshake_line(line).value(), std::runtime_error);
     }
 
     TEST_CASE("parse_handshake_line reads a plaintext line")
@@ -293,7 +289,7 @@ TEST_SUITE("plugin")
 
     TEST_CASE("parse_handshake_line round-trips a line with a real certificate")
     {
-        plugin::handshake_line line = unix_line(5);
+        wire::handshake_line line = unix_line(5);
         line.server_cert_der = test_certificate_der();
         const std::string text = formatted(line);
         CHECK(text.find('=') == std::string::npos);
@@ -382,7 +378,7 @@ TEST_SUITE("plugin")
         std::string der = test_certificate_der();
         while (der.size() % 3 == 0)
             der += '\0'; // only the length matters for the padding check
-        std::string padded = plugin::base64_der_nopad(der);
+        std::string padded = wire::base64_der_nopad(der);
         while (padded.size() % 4 != 0)
             padded += '=';
         CHECK(parse_error(prefix + padded) ==
@@ -390,13 +386,13 @@ TEST_SUITE("plugin")
                   std::to_string(padded.find('=')));
 
         std::string trailing = test_certificate_der() + "xyz";
-        CHECK(parse_error(prefix + plugin::base64_der_nopad(trailing)) ==
+        CHECK(parse_error(prefix + wire::base64_der_nopad(trailing)) ==
               "error parsing server cert: trailing bytes after the DER certificate");
     }
 
     TEST_CASE("parse_handshake_line enforces multiplexing only when the host asked for it")
     {
-        const plugin::host_expectations mux{{6}, {"grpc"}, true};
+        const wire::host_expectations mux{{6}, {"grpc"}, true};
         CHECK(parse_error("1|6|unix|/p|grpc|", mux) ==
               "client requested gRPC broker multiplexing but plugin does not support the "
               "feature; for Go plugins, you will need to update the "
@@ -421,10 +417,10 @@ TEST_SUITE("plugin")
         CHECK(parsed("1|6|unix|/p|grpc|").multiplex == std::nullopt);
     }
 
-    TEST_CASE("handshake_error and handshake_line print readably")
+    TEST_CASE("errors and handshake_line print readably")
     {
         std::ostringstream os;
-        os << plugin::handshake_error{"boom"} << ' ' << unix_line();
+        os << wire::make_error(wire::errc::unrecognized_handshake, "boom") << ' ' << unix_line();
         CHECK(os.str() ==
               "boom {core 1, app 6, unix /tmp/plugin123, grpc, cert 0 bytes, multiplex absent}");
     }

@@ -1,11 +1,16 @@
 #pragma once
 
-#include <boost/system/result.hpp>
+/**
+ * @file
+ * Standard base64 (RFC 4648), padded and unpadded: gRPC `-bin` metadata and the certificate
+ * field of the go-plugin handshake line. The codec module sits below every other module.
+ */
 
+#include <optional>
 #include <string>
 #include <string_view>
 
-namespace rpcplugin::grpc
+namespace rpcplugin::codec
 {
 
 /**
@@ -21,9 +26,9 @@ std::string base64_encode(std::string_view bytes, bool pad = true);
  *
  * Padded input must have a length that is a multiple of 4 with at most two trailing `=`;
  * unpadded input must not have a length of 1 modulo 4. Characters outside the standard
- * alphabet (including whitespace and the URL-safe `-` and `_`) are `errc::bad_base64`, as is
- * any invalid length. Non-zero bits in the last character's unused low bits are ignored.
+ * alphabet (including whitespace and the URL-safe `-` and `_`) and any invalid length give
+ * `std::nullopt`. Non-zero bits in the last character's unused low bits are ignored.
  */
-boost::system::result<std::string> base64_decode(std::string_view text);
+std::optional<std::string> base64_decode(std::string_view text);
 
-} // namespace rpcplugin::grpc
+} // namespace rpcplugin::codec

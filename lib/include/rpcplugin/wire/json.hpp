@@ -2,14 +2,15 @@
 
 /**
  * @file
- * JSON string encoding as Go's `encoding/json` writes it, for the hclog lines on stderr and
- * the reattach description a debug-mode plugin prints.
+ * Strings quoted as Go writes them: JSON (`encoding/json`) for the hclog lines on stderr and
+ * the reattach description a debug-mode plugin prints, and Go's `strconv.Quote` for the
+ * error messages that repeat go-plugin's wording.
  */
 
 #include <string>
 #include <string_view>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
 /**
  * Appends `text` to `out` as a quoted JSON string, byte for byte as Go's `encoding/json`
@@ -29,4 +30,11 @@ void append_json_string(std::string& out, std::string_view text);
 
 /** Returns `text` as a quoted JSON string; see `append_json_string`. */
 std::string json_string(std::string_view text);
-} // namespace rpcplugin::plugin
+
+/**
+ * `text` quoted as Go's `strconv.Quote` does for the messages go-plugin writes, close
+ * enough for error messages: printable ASCII and other bytes at or above 0x80 as they are,
+ * `"` and `\` escaped, `\a \b \f \n \r \t \v` short, other control bytes and DEL `\xNN`.
+ */
+std::string go_quote(std::string_view text);
+} // namespace rpcplugin::wire

@@ -1,24 +1,24 @@
-#include "rpcplugin/host/reattach.hpp"
+#include "rpcplugin/wire/reattach.hpp"
 
-#include "host/detail/json.hpp"
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/json.hpp"
+#include "wire/detail/json.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <optional>
 #include <ostream>
 
-namespace rpcplugin::host
+namespace rpcplugin::wire
 {
 namespace
 {
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
-failure bad(const std::string& name, const std::string& what)
+error bad(const std::string& name, const std::string& what)
 {
-    return failure{errc::bad_reattach_config,
-                   "reattach config " + plugin::json_string(name) + ": " + what};
+    return make_error(errc::bad_reattach_config,
+                      "reattach config " + json_string(name) + ": " + what);
 }
 
 const Value* member(const Struct& s, const char* key)
@@ -47,11 +47,11 @@ std::optional<std::string> tcp_problem(const std::string& addr)
     unsigned v = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
     if (port.empty() || ec != std::errc{} || p != port.data() + port.size() || v > 65535)
-        return "port " + plugin::json_string(port) + " is not a number from 0 to 65535";
+        return "port " + json_string(port) + " is not a number from 0 to 65535";
     return std::nullopt;
 }
 
-boost::system::result<reattach_config, failure> parse_entry(const std::string& name, const Value& v)
+boost::system::result<reattach_config, error> parse_entry(const std::string& name, const Value& v)
 {
     if (!v.has_struct_value())
         return bad(name, "want an object, got " + std::string(detail::json_type(v)));
@@ -65,7 +65,7 @@ boost::system::result<reattach_config, failure> parse_entry(const std::string& n
             c.protocol = p->string_value();
     }
     if (c.protocol != "grpc")
-        return bad(name, "unsupported plugin protocol " + plugin::json_string(c.protocol) +
+        return bad(name, "unsupported plugin protocol " + json_string(c.protocol) +
                              ". Supported: [grpc]");
     if (const Value* p = member(s, "ProtocolVersion"))
     {
@@ -99,16 +99,32 @@ boost::system::result<reattach_config, failure> parse_entry(const std::string& n
     c.network = net->string_value();
     c.address = str->string_value();
     if (c.network != "unix" && c.network != "tcp")
-        return bad(name, "unknown address type " + plugin::json_string(c.network) +
-                             " (want unix or tcp)");
+        return bad(name, "unknown address type " + json_string(c.network) + " (want unix or tcp)");
     if (c.address.empty())
         return bad(name, "Addr.String is empty");
     if (c.network == "tcp")
         if (auto problem = tcp_problem(c.address))
-            return bad(name, "Addr.String " + plugin::json_string(c.address) + ": " + *problem);
+            return bad(name, "Addr.String " + json_string(c.address) + ": " + *problem);
     return c;
 }
 } // namespace
+
+std::string format_reattach_json(std::string_view name, const reattach_config& config)
+{
+    std::string out = "{";
+    append_json_string(out, name);
+    out += ":{\"Protocol\":";
+    append_json_string(out, config.protocol);
+    out += ",\"ProtocolVersion\":" + std::to_string(config.protocol_version);
+    out += ",\"Pid\":" + std::to_string(config.pid);
+    out += config.test ? ",\"Test\":true" : ",\"Test\":false";
+    out += ",\"Addr\":{\"Network\":";
+    append_json_string(out, config.network);
+    out += ",\"String\":";
+    append_json_string(out, config.address);
+    out += "}}}";
+    return out;
+}
 
 std::ostream& operator<<(std::ostream& os, const reattach_config& c)
 {
@@ -117,15 +133,15 @@ std::ostream& operator<<(std::ostream& os, const reattach_config& c)
               << c.address << "}";
 }
 
-boost::system::result<std::map<std::string, reattach_config>, failure>
+boost::system::result<std::map<std::string, reattach_config>, error>
 parse_reattach_json(std::string_view json)
 {
     auto obj = detail::parse_json_object(json);
     if (!obj)
-        return failure{errc::bad_reattach_config,
-                       "reattach config is not a JSON object: " + obj.error()};
+        return make_error(errc::bad_reattach_config,
+                          "reattach config is not a JSON object: " + obj.error());
     if (obj->fields().empty())
-        return failure{errc::bad_reattach_config, "reattach config names no plugin"};
+        return make_error(errc::bad_reattach_config, "reattach config names no plugin");
     // Protobuf's map is unordered: check entries by name, so the first error is stable.
     std::map<std::string, const Value*> entries;
     for (const auto& [name, value] : obj->fields())
@@ -140,4 +156,4 @@ parse_reattach_json(std::string_view json)
     }
     return out;
 }
-} // namespace rpcplugin::host
+} // namespace rpcplugin::wire

@@ -1,13 +1,14 @@
-#include "host/detail/json.hpp"
+#include "wire/detail/json.hpp"
 
 #include <google/protobuf/util/json_util.h>
 
 #include <charconv>
 #include <cmath>
 
-namespace rpcplugin::host::detail
+namespace rpcplugin::wire::detail
 {
-boost::system::result<google::protobuf::Struct, std::string> parse_json_object(std::string_view text)
+boost::system::result<google::protobuf::Struct, std::string>
+parse_json_object(std::string_view text)
 {
     google::protobuf::Struct out;
     auto st = google::protobuf::util::JsonStringToMessage(
@@ -23,9 +24,12 @@ std::string value_text(const google::protobuf::Value& v)
     using K = google::protobuf::Value::KindCase;
     switch (v.kind_case())
     {
-    case K::kStringValue: return v.string_value();
-    case K::kBoolValue: return v.bool_value() ? "true" : "false";
-    case K::kNullValue: return "null";
+    case K::kStringValue:
+        return v.string_value();
+    case K::kBoolValue:
+        return v.bool_value() ? "true" : "false";
+    case K::kNullValue:
+        return "null";
     case K::kNumberValue:
     {
         const double d = v.number_value();
@@ -53,14 +57,21 @@ std::string_view json_type(const google::protobuf::Value& v) noexcept
     using K = google::protobuf::Value::KindCase;
     switch (v.kind_case())
     {
-    case K::kStringValue: return "string";
-    case K::kBoolValue: return "boolean";
-    case K::kNullValue: return "null";
-    case K::kNumberValue: return "number";
-    case K::kStructValue: return "object";
-    case K::kListValue: return "array";
-    case K::KIND_NOT_SET: break;
+    case K::kStringValue:
+        return "string";
+    case K::kBoolValue:
+        return "boolean";
+    case K::kNullValue:
+        return "null";
+    case K::kNumberValue:
+        return "number";
+    case K::kStructValue:
+        return "object";
+    case K::kListValue:
+        return "array";
+    case K::KIND_NOT_SET:
+        break;
     }
     return "nothing";
 }
-} // namespace rpcplugin::host::detail
+} // namespace rpcplugin::wire::detail

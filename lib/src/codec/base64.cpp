@@ -1,12 +1,10 @@
-#include "rpcplugin/grpc/base64.hpp"
-
-#include "rpcplugin/grpc/error.hpp"
+#include "rpcplugin/codec/base64.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
-namespace rpcplugin::grpc
+namespace rpcplugin::codec
 {
 
 namespace
@@ -85,14 +83,14 @@ std::string base64_encode(std::string_view bytes, bool pad)
     return out;
 }
 
-boost::system::result<std::string> base64_decode(std::string_view text)
+std::optional<std::string> base64_decode(std::string_view text)
 {
     // Strip padding; padded input must come in whole quanta.
     if (!text.empty() && text.back() == '=')
     {
         if (text.size() % 4 != 0)
         {
-            return make_error_code(errc::bad_base64);
+            return std::nullopt;
         }
         text.remove_suffix(1);
         if (!text.empty() && text.back() == '=')
@@ -104,7 +102,7 @@ boost::system::result<std::string> base64_decode(std::string_view text)
     const std::size_t rest = text.size() % 4;
     if (rest == 1)
     {
-        return make_error_code(errc::bad_base64);
+        return std::nullopt;
     }
 
     std::string out(full * 3 + (rest == 0 ? 0 : rest - 1), '\0');
@@ -119,7 +117,7 @@ boost::system::result<std::string> base64_decode(std::string_view text)
         // Any invalid entry has bit 7 set; one test covers all four.
         if (((a | b | c | d) & 0x80) != 0)
         {
-            return make_error_code(errc::bad_base64);
+            return std::nullopt;
         }
         const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
         o[0] = static_cast<char>((v >> 16) & 0xFF);
@@ -133,7 +131,7 @@ boost::system::result<std::string> base64_decode(std::string_view text)
         const std::uint32_t c = rest == 3 ? sextet(in[2]) : 0;
         if (((a | b | c) & 0x80) != 0)
         {
-            return make_error_code(errc::bad_base64);
+            return std::nullopt;
         }
         const std::uint32_t v = (a << 18) | (b << 12) | (c << 6);
         o[0] = static_cast<char>((v >> 16) & 0xFF);
@@ -145,4 +143,4 @@ boost::system::result<std::string> base64_decode(std::string_view text)
     return out;
 }
 
-} // namespace rpcplugin::grpc
+} // namespace rpcplugin::codec

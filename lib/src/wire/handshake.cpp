@@ -1,8 +1,8 @@
-#include "rpcplugin/plugin/handshake.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
-#include "rpcplugin/grpc/base64.hpp"
-#include "rpcplugin/plugin/certificate.hpp"
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/codec/base64.hpp"
+#include "rpcplugin/wire/certificate.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include <ostream>
 #include <stdexcept>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
 namespace
 {
@@ -58,64 +58,14 @@ std::vector<std::string_view> split(std::string_view s, char separator)
     }
 }
 
-// Go's strconv.Quote, close enough for error messages: printable ASCII and valid UTF-8 as
-// is, the usual short escapes, \xNN for other bytes.
-std::string go_quote(std::string_view s)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out = "\"";
-    for (char ch : s)
-    {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c)
-        {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\a':
-            out += "\\a";
-            break;
-        case '\b':
-            out += "\\b";
-            break;
-        case '\f':
-            out += "\\f";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '\v':
-            out += "\\v";
-            break;
-        default:
-            if (c < 0x20 || c == 0x7F)
-            {
-                out += "\\x";
-                out += hex[c >> 4];
-                out += hex[c & 0xF];
-            }
-            else
-                out += ch;
-        }
-    }
-    out += '"';
-    return out;
-}
-
 // Go's strconv.Atoi (64-bit int): optional sign, decimal digits.
-boost::system::result<std::int64_t, handshake_error> go_atoi(std::string_view s)
+boost::system::result<std::int64_t, error> go_atoi(std::string_view s)
 {
     const auto syntax = [&]
-    { return handshake_error{"strconv.Atoi: parsing " + go_quote(s) + ": invalid syntax"}; };
+    {
+        return make_error(errc::unrecognized_handshake,
+                          "strconv.Atoi: parsing " + go_quote(s) + ": invalid syntax");
+    };
     std::string_view digits = s;
     bool negative = false;
     if (!digits.empty() && (digits.front() == '+' || digits.front() == '-'))
@@ -139,7 +89,8 @@ boost::system::result<std::int64_t, handshake_error> go_atoi(std::string_view s)
     }
     const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
     if (overflow || value > limit)
-        return handshake_error{"strconv.Atoi: parsing " + go_quote(s) + ": value out of range"};
+        return make_error(errc::unrecognized_handshake,
+                          "strconv.Atoi: parsing " + go_quote(s) + ": value out of range");
     return negative ? static_cast<std::int64_t>(0 - value) : static_cast<std::int64_t>(value);
 }
 
@@ -224,7 +175,7 @@ std::string_view cookie_failure_message(cookie_status status) noexcept
     return not_a_plugin;
 }
 
-boost::system::result<std::set<int>, config_error> parse_protocol_versions(std::string_view text)
+boost::system::result<std::set<int>, error> parse_protocol_versions(std::string_view text)
 {
     constexpr std::string_view variable = "PLUGIN_PROTOCOL_VERSIONS";
     std::set<int> versions;
@@ -234,20 +185,20 @@ boost::system::result<std::set<int>, config_error> parse_protocol_versions(std::
     {
         const std::string_view item = trim(entry);
         if (item.empty())
-            return config_error{std::string(variable),
-                                json_string(text) +
-                                    " has an empty entry (expected comma-separated versions "
-                                    "such as \"5,6\")"};
+            return setting_error(std::string(variable),
+                                 json_string(text) +
+                                     " has an empty entry (expected comma-separated versions "
+                                     "such as \"5,6\")");
         int value = 0;
         const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
         if (item.front() < '0' || item.front() > '9' || ec == std::errc::invalid_argument ||
             end != item.data() + item.size())
-            return config_error{std::string(variable),
-                                json_string(text) + ": " + json_string(item) +
-                                    " is not a protocol version (a non-negative integer)"};
+            return setting_error(std::string(variable),
+                                 json_string(text) + ": " + json_string(item) +
+                                     " is not a protocol version (a non-negative integer)");
         if (ec == std::errc::result_out_of_range)
-            return config_error{std::string(variable),
-                                json_string(text) + ": " + json_string(item) + " is too large"};
+            return setting_error(std::string(variable),
+                                 json_string(text) + ": " + json_string(item) + " is too large");
         versions.insert(value);
     }
     return versions;
@@ -266,11 +217,11 @@ std::string format_versions(const std::set<int>& versions)
     return out;
 }
 
-boost::system::result<version_choice, config_error> negotiate_version(const std::set<int>& served,
-                                                                      const std::set<int>& offered)
+boost::system::result<version_choice, error> negotiate_version(const std::set<int>& served,
+                                                               const std::set<int>& offered)
 {
     if (served.empty())
-        return config_error{"protocol_versions", "the plugin serves no protocol version"};
+        return setting_error("protocol_versions", "the plugin serves no protocol version");
     for (auto it = served.rbegin(); it != served.rend(); ++it)
     {
         if (offered.contains(*it))
@@ -302,32 +253,23 @@ std::ostream& operator<<(std::ostream& os, const handshake_line& line)
     return os << '}';
 }
 
-std::ostream& operator<<(std::ostream& os, const handshake_error& e)
-{
-    return os << e.message;
-}
-
-void throw_exception_from_error(const handshake_error& e, const boost::source_location&)
-{
-    throw std::runtime_error(e.message);
-}
-
-boost::system::result<std::string, handshake_error>
-format_handshake_line(const handshake_line& line)
+boost::system::result<std::string, error> format_handshake_line(const handshake_line& line)
 {
     if (line.core_version < 0 || line.app_version < 0)
-        return handshake_error{"protocol versions must not be negative"};
+        return make_error(errc::bad_handshake_line, "protocol versions must not be negative");
     if (line.network != "unix" && line.network != "tcp")
-        return handshake_error{"network must be \"unix\" or \"tcp\", not " +
-                               json_string(line.network)};
+        return make_error(errc::bad_handshake_line,
+                          "network must be \"unix\" or \"tcp\", not " + json_string(line.network));
     if (line.address.empty())
-        return handshake_error{"empty address"};
+        return make_error(errc::bad_handshake_line, "empty address");
     if (has_forbidden_char(line.address))
-        return handshake_error{"address " + json_string(line.address) +
-                               " contains '|' or a line break, which the host cannot parse"};
+        return make_error(errc::bad_handshake_line,
+                          "address " + json_string(line.address) +
+                              " contains '|' or a line break, which the host cannot parse");
     if (line.protocol.empty() || has_forbidden_char(line.protocol))
-        return handshake_error{"protocol " + json_string(line.protocol) +
-                               " is empty or contains '|' or a line break"};
+        return make_error(errc::bad_handshake_line,
+                          "protocol " + json_string(line.protocol) +
+                              " is empty or contains '|' or a line break");
 
     std::string out = std::to_string(line.core_version);
     out += '|';
@@ -343,40 +285,45 @@ format_handshake_line(const handshake_line& line)
     if (line.multiplex)
         out += *line.multiplex ? "|true" : "|false";
     out += '\n';
-    // std::string would also construct a handshake_error: name the alternative.
+    // std::string would also construct an error: name the alternative.
     return {boost::system::in_place_value, std::move(out)};
 }
 
-boost::system::result<handshake_line, handshake_error>
-parse_handshake_line(std::string_view text, const host_expectations& host)
+boost::system::result<handshake_line, error> parse_handshake_line(std::string_view text,
+                                                                  const host_expectations& host)
 {
     const std::string_view line = trim(text.substr(0, text.find('\n')));
     const std::vector<std::string_view> parts = split(line, '|');
     if (parts.size() < 4)
-        return handshake_error{"Unrecognized remote plugin message: " + std::string(line)};
+        return make_error(errc::unrecognized_handshake,
+                          "Unrecognized remote plugin message: " + std::string(line));
 
     handshake_line out;
     {
         auto core = go_atoi(parts[0]);
         if (!core)
-            return handshake_error{"error parsing core protocol version: " + core.error().message};
+            return make_error(errc::core_version_mismatch,
+                              "error parsing core protocol version: " + core.error().message);
         if (*core != core_protocol_version)
-            return handshake_error{"incompatible core API version with plugin. Plugin version: " +
-                                   std::string(parts[0]) +
-                                   ", Core version: " + std::to_string(core_protocol_version) +
-                                   "\n\nTo fix this, the plugin usually only needs to be "
-                                   "recompiled.\nPlease report this to the plugin author"};
+            return make_error(errc::core_version_mismatch,
+                              "incompatible core API version with plugin. Plugin version: " +
+                                  std::string(parts[0]) +
+                                  ", Core version: " + std::to_string(core_protocol_version) +
+                                  "\n\nTo fix this, the plugin usually only needs to be "
+                                  "recompiled.\nPlease report this to the plugin author");
         out.core_version = core_protocol_version;
     }
     {
         auto app = go_atoi(parts[1]);
         if (!app)
-            return handshake_error{"Error parsing protocol version " + go_quote(parts[1]) + ": " +
-                                   app.error().message};
+            return make_error(errc::app_version_mismatch, "Error parsing protocol version " +
+                                                              go_quote(parts[1]) + ": " +
+                                                              app.error().message);
         if (*app < INT_MIN || *app > INT_MAX || !host.versions.contains(static_cast<int>(*app)))
-            return handshake_error{
+            return make_error(
+                errc::app_version_mismatch,
                 "incompatible API version with plugin. Plugin version: " + std::to_string(*app) +
-                ", Client versions: " + go_int_slice(host.versions)};
+                    ", Client versions: " + go_int_slice(host.versions));
         out.app_version = static_cast<int>(*app);
     }
 
@@ -385,36 +332,40 @@ parse_handshake_line(std::string_view text, const host_expectations& host)
     if (out.network == "tcp")
     {
         if (auto problem = tcp_address_problem(out.address))
-            return handshake_error{"address " + out.address + ": " + *problem};
+            return make_error(errc::bad_address, "address " + out.address + ": " + *problem);
     }
     else if (out.network == "unix")
     {
         if (out.address.empty())
-            return handshake_error{"empty unix socket path"};
+            return make_error(errc::bad_address, "empty unix socket path");
     }
     else
-        return handshake_error{"unknown address type: " + out.network};
+        return make_error(errc::bad_address, "unknown address type: " + out.network);
 
     out.protocol = parts.size() >= 5 ? std::string(parts[4]) : std::string("netrpc");
     if (std::find(host.allowed_protocols.begin(), host.allowed_protocols.end(), out.protocol) ==
         host.allowed_protocols.end())
-        return handshake_error{"unsupported plugin protocol " + go_quote(out.protocol) +
-                               ". Supported: " + go_string_slice(host.allowed_protocols)};
+        return make_error(errc::unsupported_protocol,
+                          "unsupported plugin protocol " + go_quote(out.protocol) +
+                              ". Supported: " + go_string_slice(host.allowed_protocols));
 
     if (parts.size() >= 6 && parts[5].size() > 50)
     {
         const std::string_view cert = parts[5];
         const auto bad = cert.find_first_not_of(base64_alphabet);
         if (bad != std::string_view::npos || cert.size() % 4 == 1)
-            return handshake_error{
+            return make_error(
+                errc::bad_server_certificate,
                 "error parsing server cert: illegal base64 data at input byte " +
-                std::to_string(bad != std::string_view::npos ? bad : cert.size() - 1)};
-        auto der = grpc::base64_decode(cert);
+                    std::to_string(bad != std::string_view::npos ? bad : cert.size() - 1));
+        auto der = codec::base64_decode(cert);
         if (!der)
-            return handshake_error{"error parsing server cert: illegal base64 data"};
+            return make_error(errc::bad_server_certificate,
+                              "error parsing server cert: illegal base64 data");
         auto info = parse_certificate_der(*der);
         if (!info)
-            return handshake_error{"error parsing server cert: " + info.error().message};
+            return make_error(errc::bad_server_certificate,
+                              "error parsing server cert: " + info.error().message);
         out.server_cert_der = std::move(*der);
     }
 
@@ -423,15 +374,17 @@ parse_handshake_line(std::string_view text, const host_expectations& host)
     if (host.multiplex_requested && out.protocol == "grpc")
     {
         if (parts.size() <= 6)
-            return handshake_error{std::string(mux_not_supported) +
-                                   "; for Go plugins, you will need to update the "
-                                   "github.com/hashicorp/go-plugin dependency and recompile"};
+            return make_error(errc::multiplex_unsupported,
+                              std::string(mux_not_supported) +
+                                  "; for Go plugins, you will need to update the "
+                                  "github.com/hashicorp/go-plugin dependency and recompile");
         if (!out.multiplex)
-            return handshake_error{"error parsing " + go_quote(parts[6]) +
-                                   " as a boolean for gRPC broker multiplexing support"};
+            return make_error(errc::multiplex_unsupported,
+                              "error parsing " + go_quote(parts[6]) +
+                                  " as a boolean for gRPC broker multiplexing support");
         if (!*out.multiplex)
-            return handshake_error{std::string(mux_not_supported)};
+            return make_error(errc::multiplex_unsupported, std::string(mux_not_supported));
     }
     return out;
 }
-} // namespace rpcplugin::plugin
+} // namespace rpcplugin::wire

@@ -1,6 +1,6 @@
 #pragma once
 
-// JSON objects for the host module (hclog records on stderr, reattach descriptions),
+// JSON objects for the wire and host modules (hclog records on stderr, reattach descriptions),
 // parsed with protobuf's JSON parser into google.protobuf.Struct: numbers become doubles,
 // as Go's encoding/json decodes them into interface{}.
 
@@ -11,14 +11,15 @@
 #include <string>
 #include <string_view>
 
-namespace rpcplugin::host::detail
+namespace rpcplugin::wire::detail
 {
 /** Parses `text` as one JSON object; the error is protobuf's parser message. */
-boost::system::result<google::protobuf::Struct, std::string> parse_json_object(std::string_view text);
+boost::system::result<google::protobuf::Struct, std::string>
+parse_json_object(std::string_view text);
 
 /** A value as hclog prints it: strings verbatim, numbers shortest fixed, others compact JSON. */
 std::string value_text(const google::protobuf::Value& v);
 
 /** The JSON type name of `v` (`string`, `number`, `object`, ...), for error messages. */
 std::string_view json_type(const google::protobuf::Value& v) noexcept;
-} // namespace rpcplugin::host::detail
+} // namespace rpcplugin::wire::detail

@@ -1,4 +1,4 @@
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 
 #include "rpcplugin/tls/context.hpp"
 #include "support/test_pki.hpp"
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace plugin = rpcplugin::plugin;
+namespace wire = rpcplugin::wire;
 namespace tls = rpcplugin::tls;
 
 using namespace std::chrono;
@@ -26,47 +26,47 @@ using namespace std::chrono_literals;
 
 namespace
 {
-plugin::generated_certificate generated(const plugin::certificate_options& options = {},
-                                        system_clock::time_point now = system_clock::now())
+wire::generated_certificate generated(const wire::certificate_options& options = {},
+                                      system_clock::time_point now = system_clock::now())
 {
-    auto r = plugin::generate_certificate(options, now);
+    auto r = wire::generate_certificate(options, now);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
-plugin::certificate_info info_of(std::string_view pem)
+wire::certificate_info info_of(std::string_view pem)
 {
-    auto r = plugin::parse_certificate_pem(pem);
+    auto r = wire::parse_certificate_pem(pem);
     REQUIRE_MESSAGE(r.has_value(), r.error());
     return *r;
 }
 
 std::string pem_error(std::string_view pem)
 {
-    auto r = plugin::parse_certificate_pem(pem);
+    auto r = wire::parse_certificate_pem(pem);
     REQUIRE(r.has_error());
     return r.error().message;
 }
 
 std::string key_error(std::string_view pem)
 {
-    auto r = plugin::parse_private_key_pem(pem);
+    auto r = wire::parse_private_key_pem(pem);
     REQUIRE(r.has_error());
     return r.error().message;
 }
 
-std::string generation_error(const plugin::certificate_options& options)
+std::string generation_error(const wire::certificate_options& options)
 {
-    auto r = plugin::generate_certificate(options);
+    auto r = wire::generate_certificate(options);
     REQUIRE(r.has_error());
     return r.error().message;
 }
 
 // go-plugin's host certificate: P-521, O=HashiCorp, SAN DNS:localhost only.
-plugin::certificate_options go_plugin_host_options()
+wire::certificate_options go_plugin_host_options()
 {
-    plugin::certificate_options o;
-    o.curve = plugin::ec_curve::p521;
+    wire::certificate_options o;
+    o.curve = wire::ec_curve::p521;
     o.organization = "HashiCorp";
     o.ip_addresses.clear();
     return o;
@@ -179,7 +179,7 @@ std::shared_ptr<boost::asio::ssl::context> client_context(const tls::client_conf
 }
 } // namespace
 
-TEST_SUITE("plugin")
+TEST_SUITE("wire")
 {
     TEST_CASE("generate_certificate makes a go-plugin style self-signed certificate")
     {
@@ -210,7 +210,7 @@ TEST_SUITE("plugin")
         CHECK(info.not_after == now + 262980h);
         CHECK_FALSE(info.serial_hex.empty());
         CHECK(info.serial_hex.size() <= 32);
-        CHECK(plugin::check_key_pair(cert.certificate_pem, cert.private_key_pem).has_value());
+        CHECK(wire::check_key_pair(cert.certificate_pem, cert.private_key_pem).has_value());
     }
 
     TEST_CASE("generate_certificate draws a fresh key and serial each time")
@@ -220,7 +220,7 @@ TEST_SUITE("plugin")
         CHECK(a.certificate_der != b.certificate_der);
         CHECK(a.private_key_pem != b.private_key_pem);
         CHECK(info_of(a.certificate_pem).serial_hex != info_of(b.certificate_pem).serial_hex);
-        auto mixed = plugin::check_key_pair(a.certificate_pem, b.private_key_pem);
+        auto mixed = wire::check_key_pair(a.certificate_pem, b.private_key_pem);
         REQUIRE(mixed.has_error());
         CHECK(mixed.error().message == "the private key does not belong to the certificate");
     }
@@ -230,8 +230,8 @@ TEST_SUITE("plugin")
         const auto p384 = generated(
             []
             {
-                plugin::certificate_options o;
-                o.curve = plugin::ec_curve::p384;
+                wire::certificate_options o;
+                o.curve = wire::ec_curve::p384;
                 return o;
             }());
         CHECK(info_of(p384.certificate_pem).key_type == "EC P-384");
@@ -242,13 +242,13 @@ TEST_SUITE("plugin")
         CHECK(info.signature_algorithm == "ecdsa-with-SHA512");
         CHECK(info.subject == "CN=localhost,O=HashiCorp");
         CHECK(info.ip_addresses.empty());
-        CHECK(plugin::parse_private_key_pem(p521.private_key_pem)->key_type == "EC P-521");
-        CHECK(plugin::check_key_pair(p521.certificate_pem, p521.private_key_pem).has_value());
+        CHECK(wire::parse_private_key_pem(p521.private_key_pem)->key_type == "EC P-521");
+        CHECK(wire::check_key_pair(p521.certificate_pem, p521.private_key_pem).has_value());
     }
 
     TEST_CASE("generate_certificate honours the other options")
     {
-        plugin::certificate_options o;
+        wire::certificate_options o;
         o.is_ca = false;
         o.common_name = "plugin";
         o.organization = "";
@@ -270,7 +270,7 @@ TEST_SUITE("plugin")
 
     TEST_CASE("generate_certificate refuses bad names")
     {
-        plugin::certificate_options o;
+        wire::certificate_options o;
         o.ip_addresses = {"127.0.0.256"};
         CHECK(generation_error(o) == "\"127.0.0.256\" is not an IPv4 or IPv6 address");
         o.ip_addresses = {"localhost"};
@@ -285,7 +285,7 @@ TEST_SUITE("plugin")
               "DNS name \"local host\" has a character outside printable ASCII");
         o.dns_names = {"h\xc3\xa9"};
         CHECK(generation_error(o).find("outside printable ASCII") != std::string::npos);
-        CHECK_THROWS_AS(plugin::generate_certificate(o).value(), std::runtime_error);
+        CHECK_THROWS_AS(wire::generate_certificate(o).value(), std::runtime_error);
     }
 
     TEST_CASE("parse_certificate_pem refuses garbage with a clear message")
@@ -322,18 +322,18 @@ TEST_SUITE("plugin")
     {
         const auto a = generated();
         const auto b = generated();
-        auto both = plugin::parse_certificates_pem(a.certificate_pem + b.certificate_pem);
+        auto both = wire::parse_certificates_pem(a.certificate_pem + b.certificate_pem);
         REQUIRE(both.has_value());
         REQUIRE(both->size() == 2);
         CHECK((*both)[0].der == a.certificate_der);
         CHECK((*both)[1].der == b.certificate_der);
 
-        auto bad = plugin::parse_certificates_pem(
+        auto bad = wire::parse_certificates_pem(
             a.certificate_pem + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         REQUIRE(bad.has_error());
         CHECK(bad.error().message.starts_with("malformed PEM certificate number 2"));
 
-        auto none = plugin::parse_certificates_pem("nothing");
+        auto none = wire::parse_certificates_pem("nothing");
         REQUIRE(none.has_error());
         CHECK(none.error().message.starts_with("no PEM certificate found"));
     }
@@ -341,29 +341,29 @@ TEST_SUITE("plugin")
     TEST_CASE("parse_certificate_der and certificate_der_to_pem round-trip")
     {
         const auto cert = generated();
-        auto info = plugin::parse_certificate_der(cert.certificate_der);
+        auto info = wire::parse_certificate_der(cert.certificate_der);
         REQUIRE(info.has_value());
         CHECK(info->dns_names == std::vector<std::string>{"localhost"});
-        auto pem = plugin::certificate_der_to_pem(cert.certificate_der);
+        auto pem = wire::certificate_der_to_pem(cert.certificate_der);
         REQUIRE(pem.has_value());
         CHECK(*pem == cert.certificate_pem);
     }
 
     TEST_CASE("parse_certificate_der refuses empty, garbage and trailing bytes")
     {
-        auto empty = plugin::parse_certificate_der("");
+        auto empty = wire::parse_certificate_der("");
         REQUIRE(empty.has_error());
         CHECK(empty.error().message == "empty DER certificate");
-        auto garbage = plugin::parse_certificate_der("not a certificate");
+        auto garbage = wire::parse_certificate_der("not a certificate");
         REQUIRE(garbage.has_error());
         CHECK(garbage.error().message.starts_with("malformed DER certificate"));
-        auto trailing = plugin::parse_certificate_der(generated().certificate_der + "x");
+        auto trailing = wire::parse_certificate_der(generated().certificate_der + "x");
         REQUIRE(trailing.has_error());
         CHECK(trailing.error().message == "trailing bytes after the DER certificate");
-        auto truncated = plugin::parse_certificate_der(generated().certificate_der.substr(0, 100));
+        auto truncated = wire::parse_certificate_der(generated().certificate_der.substr(0, 100));
         REQUIRE(truncated.has_error());
         CHECK(truncated.error().message.starts_with("malformed DER certificate"));
-        auto to_pem = plugin::certificate_der_to_pem("junk");
+        auto to_pem = wire::certificate_der_to_pem("junk");
         REQUIRE(to_pem.has_error());
         CHECK(to_pem.error().message.starts_with("malformed DER certificate"));
     }
@@ -371,15 +371,15 @@ TEST_SUITE("plugin")
     TEST_CASE("parse_private_key_pem reads PKCS#8 and SEC1 keys")
     {
         const auto cert = generated();
-        auto pkcs8 = plugin::parse_private_key_pem(cert.private_key_pem);
+        auto pkcs8 = wire::parse_private_key_pem(cert.private_key_pem);
         REQUIRE(pkcs8.has_value());
         CHECK(pkcs8->key_type == "EC P-256");
         const std::string sec1 = sec1_pem(cert.private_key_pem);
         CHECK(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"));
-        auto traditional = plugin::parse_private_key_pem(sec1);
+        auto traditional = wire::parse_private_key_pem(sec1);
         REQUIRE(traditional.has_value());
         CHECK(traditional->key_type == "EC P-256");
-        CHECK(plugin::check_key_pair(cert.certificate_pem, sec1).has_value());
+        CHECK(wire::check_key_pair(cert.certificate_pem, sec1).has_value());
     }
 
     TEST_CASE("parse_private_key_pem refuses garbage and encrypted keys")
@@ -397,28 +397,28 @@ TEST_SUITE("plugin")
     TEST_CASE("check_key_pair reports which side does not parse")
     {
         const auto cert = generated();
-        auto no_cert = plugin::check_key_pair("junk", cert.private_key_pem);
+        auto no_cert = wire::check_key_pair("junk", cert.private_key_pem);
         REQUIRE(no_cert.has_error());
         CHECK(no_cert.error().message.starts_with("no PEM certificate found"));
-        auto no_key = plugin::check_key_pair(cert.certificate_pem, "junk");
+        auto no_key = wire::check_key_pair(cert.certificate_pem, "junk");
         REQUIRE(no_key.has_error());
         CHECK(no_key.error().message.starts_with("no PEM private key found"));
     }
 
     TEST_CASE("base64_der_nopad is standard base64 without padding")
     {
-        CHECK(plugin::base64_der_nopad("") == "");
-        CHECK(plugin::base64_der_nopad("a") == "YQ");
-        CHECK(plugin::base64_der_nopad("ab") == "YWI");
-        CHECK(plugin::base64_der_nopad("abc") == "YWJj");
-        CHECK(plugin::base64_der_nopad("\xfb\xef\xbe") == "++++");
-        CHECK(plugin::base64_der_nopad("\xff\xff\xff") == "////");
+        CHECK(wire::base64_der_nopad("") == "");
+        CHECK(wire::base64_der_nopad("a") == "YQ");
+        CHECK(wire::base64_der_nopad("ab") == "YWI");
+        CHECK(wire::base64_der_nopad("abc") == "YWJj");
+        CHECK(wire::base64_der_nopad("\xfb\xef\xbe") == "++++");
+        CHECK(wire::base64_der_nopad("\xff\xff\xff") == "////");
 
         const auto cert = generated();
         std::string body = pem_body(cert.certificate_pem);
         while (!body.empty() && body.back() == '=')
             body.pop_back();
-        CHECK(plugin::base64_der_nopad(cert.certificate_der) == body);
+        CHECK(wire::base64_der_nopad(cert.certificate_der) == body);
     }
 
     TEST_CASE("a generated certificate builds a TLS server context; a foreign key does not")

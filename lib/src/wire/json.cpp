@@ -1,8 +1,8 @@
-#include "rpcplugin/plugin/json.hpp"
+#include "rpcplugin/wire/json.hpp"
 
 #include <cstddef>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
 namespace
 {
@@ -127,4 +127,54 @@ std::string json_string(std::string_view text)
     append_json_string(out, text);
     return out;
 }
-} // namespace rpcplugin::plugin
+
+std::string go_quote(std::string_view text)
+{
+    std::string out = "\"";
+    for (char ch : text)
+    {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c)
+        {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\a':
+            out += "\\a";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\v':
+            out += "\\v";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+            {
+                out += "\\x";
+                out += hex_digits[c >> 4];
+                out += hex_digits[c & 0xF];
+            }
+            else
+                out += ch;
+        }
+    }
+    out += '"';
+    return out;
+}
+} // namespace rpcplugin::wire

@@ -4,37 +4,22 @@
  * @file
  * AutoMTLS certificates: a fresh self-signed certificate like go-plugin's `generateCert`,
  * parsing and checking PEM certificates and keys given in the environment, and the
- * unpadded base64 DER of the handshake line. OpenSSL 3 EVP API.
+ * unpadded base64 DER of the handshake line. OpenSSL 3 EVP API. Every failure is a
+ * `wire::error` with `errc::bad_certificate`; the message carries OpenSSL's reason when it
+ * has one.
  */
 
-#include <boost/assert/source_location.hpp>
+#include "rpcplugin/wire/error.hpp"
+
 #include <boost/system/result.hpp>
 
 #include <chrono>
-#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
-/** Why a certificate or key could not be made or read. */
-struct certificate_error
-{
-    /** One sentence without a trailing period; OpenSSL's reason is appended when it has one. */
-    std::string message;
-
-    /** Member-wise equality. */
-    friend bool operator==(const certificate_error&, const certificate_error&) = default;
-};
-
-/** Writes `message`. */
-std::ostream& operator<<(std::ostream& os, const certificate_error& e);
-
-/** Called by `result<T, certificate_error>::value()`: throws `std::runtime_error`. */
-[[noreturn]] void throw_exception_from_error(const certificate_error& e,
-                                             const boost::source_location& loc);
-
 /** ECDSA curves for generated keys. The signature hash follows the curve, as in Go. */
 enum class ec_curve
 {
@@ -91,7 +76,7 @@ struct generated_certificate
  * Fails when an IP address does not parse, when there is no subject alternative name, or
  * when OpenSSL fails (the message carries OpenSSL's reason).
  */
-boost::system::result<generated_certificate, certificate_error>
+boost::system::result<generated_certificate, error>
 generate_certificate(const certificate_options& options = {},
                      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
@@ -139,23 +124,21 @@ struct certificate_info
  * ignored, as are other block types). Errors: no `CERTIFICATE` block ("no PEM certificate
  * found"), a malformed block (with OpenSSL's reason), more than one certificate.
  */
-boost::system::result<certificate_info, certificate_error>
-parse_certificate_pem(std::string_view pem);
+boost::system::result<certificate_info, error> parse_certificate_pem(std::string_view pem);
 
 /**
  * Parses every PEM certificate in a bundle (`PLUGIN_CLIENT_ROOT_CERTS`, a chain in
  * `PLUGIN_SERVER_CERT`, or `PLUGIN_CLIENT_CERT`, which go-plugin reads as a pool). Fails when
  * there is none or one is malformed (naming which one, counting from 1).
  */
-boost::system::result<std::vector<certificate_info>, certificate_error>
+boost::system::result<std::vector<certificate_info>, error>
 parse_certificates_pem(std::string_view pem);
 
 /** Parses a DER certificate; trailing bytes are an error. */
-boost::system::result<certificate_info, certificate_error>
-parse_certificate_der(std::string_view der);
+boost::system::result<certificate_info, error> parse_certificate_der(std::string_view der);
 
 /** Encodes a DER certificate as PEM (64-column base64, trailing newline); checks it parses. */
-boost::system::result<std::string, certificate_error> certificate_der_to_pem(std::string_view der);
+boost::system::result<std::string, error> certificate_der_to_pem(std::string_view der);
 
 /** What a parsed private key is. */
 struct private_key_info
@@ -168,19 +151,18 @@ struct private_key_info
  * Parses one unencrypted PEM private key (PKCS#8 `PRIVATE KEY`, SEC1 `EC PRIVATE KEY` or
  * PKCS#1 `RSA PRIVATE KEY`). An encrypted key is an error (no passphrase is ever asked for).
  */
-boost::system::result<private_key_info, certificate_error>
-parse_private_key_pem(std::string_view pem);
+boost::system::result<private_key_info, error> parse_private_key_pem(std::string_view pem);
 
 /**
  * Checks that the private key in `key_pem` belongs to the first certificate in `cert_pem`.
  * Fails when either does not parse or they do not match.
  */
-boost::system::result<void, certificate_error> check_key_pair(std::string_view cert_pem,
-                                                              std::string_view key_pem);
+boost::system::result<void, error> check_key_pair(std::string_view cert_pem,
+                                                  std::string_view key_pem);
 
 /**
  * Standard base64 (`+/`) of `der` without `=` padding (Go's `base64.RawStdEncoding`): the
  * sixth field of the handshake line. go-plugin hosts reject padding.
  */
 std::string base64_der_nopad(std::string_view der);
-} // namespace rpcplugin::plugin
+} // namespace rpcplugin::wire

@@ -4,14 +4,16 @@
  * @file
  * The go-plugin handshake: the magic cookie check, app protocol version negotiation, and
  * the line the plugin prints on stdout (`CORE|APP|NETWORK|ADDR|PROTOCOL|CERT[|MUX]`), both
- * formatted (plugin side) and parsed with the host's checks (host side).
+ * formatted (plugin side) and parsed with the host's checks (host side). Every failure is a
+ * `wire::error`: a setting names its variable (`errc::invalid_config`), a refused line
+ * carries the `errc` of the field at fault and go-plugin's wording.
  */
 
-#include "rpcplugin/plugin/config.hpp"
-#include "rpcplugin/plugin/config_error.hpp"
+#include "rpcplugin/wire/error.hpp"
 
-#include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
+
+#include <functional>
 
 #include <iosfwd>
 #include <optional>
@@ -20,8 +22,11 @@
 #include <string_view>
 #include <vector>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
+/** Looks up an environment variable; `nullopt` when it is not set. */
+using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
+
 // -- Magic cookie -----------------------------------------------------------------------
 
 /** Outcome of `check_cookie`. */
@@ -55,11 +60,11 @@ std::string_view cookie_failure_message(cookie_status status) noexcept;
 /**
  * Parses `PLUGIN_PROTOCOL_VERSIONS`: comma-separated non-negative decimal integers in any
  * order, spaces around an entry allowed, duplicates merged. Empty text is the empty set.
- * An empty entry, a sign, a non-digit or a value above INT_MAX is a `config_error` naming
+ * An empty entry, a sign, a non-digit or a value above INT_MAX is a `setting_error` naming
  * `PLUGIN_PROTOCOL_VERSIONS`. (go-plugin skips such entries with a note on stderr; a typo
  * then silently changes the negotiated version, so this is an error here.)
  */
-boost::system::result<std::set<int>, config_error> parse_protocol_versions(std::string_view text);
+boost::system::result<std::set<int>, error> parse_protocol_versions(std::string_view text);
 
 /** `[5, 6]`: a version set as the warnings write it (ascending). */
 std::string format_versions(const std::set<int>& versions);
@@ -80,10 +85,10 @@ struct version_choice
 /**
  * Picks the highest version in both `served` and `offered`; with none in common (or
  * `offered` empty: a legacy host) the lowest served version with a warning, like go-plugin.
- * `served` empty is a `config_error` naming `protocol_versions`.
+ * `served` empty is a `setting_error` naming `protocol_versions`.
  */
-boost::system::result<version_choice, config_error> negotiate_version(const std::set<int>& served,
-                                                                      const std::set<int>& offered);
+boost::system::result<version_choice, error> negotiate_version(const std::set<int>& served,
+                                                               const std::set<int>& offered);
 
 // -- The handshake line -----------------------------------------------------------------
 
@@ -123,23 +128,6 @@ struct handshake_line
 /** Writes the line's fields readably (for test failures). */
 std::ostream& operator<<(std::ostream& os, const handshake_line& line);
 
-/** Why a handshake line could not be formatted or was refused. */
-struct handshake_error
-{
-    /** The message, go-plugin's wording where the host refuses a line. */
-    std::string message;
-
-    /** Member-wise equality. */
-    friend bool operator==(const handshake_error&, const handshake_error&) = default;
-};
-
-/** Writes `message`. */
-std::ostream& operator<<(std::ostream& os, const handshake_error& e);
-
-/** Called by `result<T, handshake_error>::value()`: throws `std::runtime_error`. */
-[[noreturn]] void throw_exception_from_error(const handshake_error& e,
-                                             const boost::source_location& loc);
-
 /**
  * The line to print on stdout, with its `\n`, exactly as a Go plugin prints it:
  * `CORE|APP|NETWORK|ADDR|PROTOCOL|CERT` with CERT = `base64_der_nopad(server_cert_der)` or
@@ -148,12 +136,11 @@ std::ostream& operator<<(std::ostream& os, const handshake_error& e);
  * Examples: `1|6|unix|/tmp/plugin123|grpc|\n`, `1|5|tcp|127.0.0.1:10000|grpc|MIIB...\n`,
  * `1|6|unix|/tmp/plugin123|grpc||false\n`.
  *
- * Fails when a version is negative, the network is not `unix` or `tcp`, the address or
- * protocol is empty, or a text field contains `|` or a line break (the host would misread
- * the line).
+ * Fails (`errc::bad_handshake_line`) when a version is negative, the network is not `unix`
+ * or `tcp`, the address or protocol is empty, or a text field contains `|` or a line break
+ * (the host would misread the line).
  */
-boost::system::result<std::string, handshake_error>
-format_handshake_line(const handshake_line& line);
+boost::system::result<std::string, error> format_handshake_line(const handshake_line& line);
 
 /** What the host accepts, for `parse_handshake_line`. */
 struct host_expectations
@@ -191,7 +178,11 @@ struct host_expectations
  *   non-boolean (Go's `strconv.ParseBool`) is `error parsing "<f>" as a boolean for gRPC
  *   broker multiplexing support`; `false` is the first sentence alone. Without
  *   `multiplex_requested`, a parseable field 7 is recorded and any other ignored.
+ *
+ * The error's code names the field at fault: `unrecognized_handshake`,
+ * `core_version_mismatch`, `app_version_mismatch`, `bad_address`, `unsupported_protocol`,
+ * `bad_server_certificate` or `multiplex_unsupported`.
  */
-boost::system::result<handshake_line, handshake_error>
-parse_handshake_line(std::string_view text, const host_expectations& host);
-} // namespace rpcplugin::plugin
+boost::system::result<handshake_line, error> parse_handshake_line(std::string_view text,
+                                                                  const host_expectations& host);
+} // namespace rpcplugin::wire

@@ -1,6 +1,6 @@
-#include "rpcplugin/plugin/certificate.hpp"
+#include "rpcplugin/wire/certificate.hpp"
 
-#include "rpcplugin/grpc/base64.hpp"
+#include "rpcplugin/codec/base64.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -18,10 +18,8 @@
 #include <climits>
 #include <ctime>
 #include <memory>
-#include <ostream>
-#include <stdexcept>
 
-namespace rpcplugin::plugin
+namespace rpcplugin::wire
 {
 namespace
 {
@@ -46,6 +44,11 @@ using ext_ptr = std::unique_ptr<X509_EXTENSION, deleter<X509_EXTENSION_free>>;
 using general_names_ptr = std::unique_ptr<GENERAL_NAMES, deleter<GENERAL_NAMES_free>>;
 using general_name_ptr = std::unique_ptr<GENERAL_NAME, deleter<GENERAL_NAME_free>>;
 
+error bad(std::string message)
+{
+    return make_error(errc::bad_certificate, std::move(message));
+}
+
 // The reason of the oldest queued OpenSSL error (usually the root cause); clears the queue.
 std::string openssl_reason()
 {
@@ -60,7 +63,7 @@ std::string openssl_reason()
     return buf;
 }
 
-certificate_error failure(std::string message)
+error openssl_failure(std::string message)
 {
     const std::string reason = openssl_reason();
     if (!reason.empty())
@@ -68,7 +71,7 @@ certificate_error failure(std::string message)
         message += ": ";
         message += reason;
     }
-    return certificate_error{std::move(message)};
+    return bad(std::move(message));
 }
 
 // Never prompt on a terminal for a passphrase.
@@ -157,19 +160,19 @@ std::string ip_text(const ASN1_OCTET_STRING* ip)
     return "<invalid IP address of " + std::to_string(length) + " bytes>";
 }
 
-boost::system::result<certificate_info, certificate_error> describe(X509* x)
+boost::system::result<certificate_info, error> describe(X509* x)
 {
     certificate_info info;
     const int der_length = ::i2d_X509(x, nullptr);
     if (der_length <= 0)
-        return failure("cannot encode the certificate");
+        return openssl_failure("cannot encode the certificate");
     info.der.resize(static_cast<std::size_t>(der_length));
     auto* out = reinterpret_cast<unsigned char*>(info.der.data());
     ::i2d_X509(x, &out);
 
     const std::uint32_t flags = ::X509_get_extension_flags(x);
     if (flags & EXFLAG_INVALID)
-        return failure("the certificate has a malformed extension");
+        return openssl_failure("the certificate has a malformed extension");
 
     info.subject = name_text(::X509_get_subject_name(x));
     info.issuer = name_text(::X509_get_issuer_name(x));
@@ -186,7 +189,7 @@ boost::system::result<certificate_info, certificate_error> describe(X509* x)
     if (const EVP_PKEY* key = ::X509_get0_pubkey(x))
         info.key_type = key_type_of(key);
     else
-        return failure("the certificate's public key does not parse");
+        return openssl_failure("the certificate's public key does not parse");
 
     int critical = 0;
     general_names_ptr names{static_cast<GENERAL_NAMES*>(
@@ -231,13 +234,12 @@ boost::system::result<certificate_info, certificate_error> describe(X509* x)
 }
 
 // Reads every CERTIFICATE block; stops at the end of the input.
-boost::system::result<std::vector<x509_ptr>, certificate_error>
-read_certificates(std::string_view pem)
+boost::system::result<std::vector<x509_ptr>, error> read_certificates(std::string_view pem)
 {
     ::ERR_clear_error();
     bio_ptr bio = memory_bio(pem);
     if (!bio)
-        return failure("cannot read the PEM text");
+        return openssl_failure("cannot read the PEM text");
     std::vector<x509_ptr> certificates;
     for (;;)
     {
@@ -253,31 +255,30 @@ read_certificates(std::string_view pem)
             ::ERR_clear_error();
             break;
         }
-        return failure(certificates.empty() ? std::string("malformed PEM certificate")
-                                            : "malformed PEM certificate number " +
-                                                  std::to_string(certificates.size() + 1));
+        return openssl_failure(certificates.empty() ? std::string("malformed PEM certificate")
+                                                    : "malformed PEM certificate number " +
+                                                          std::to_string(certificates.size() + 1));
     }
     if (certificates.empty())
-        return certificate_error{"no PEM certificate found (expected a \"-----BEGIN "
-                                 "CERTIFICATE-----\" block)"};
+        return bad("no PEM certificate found (expected a \"-----BEGIN "
+                   "CERTIFICATE-----\" block)");
     return certificates;
 }
 
-boost::system::result<pkey_ptr, certificate_error> read_private_key(std::string_view pem)
+boost::system::result<pkey_ptr, error> read_private_key(std::string_view pem)
 {
     ::ERR_clear_error();
     if (pem.find("ENCRYPTED") != std::string_view::npos)
-        return certificate_error{"the private key is encrypted; an unencrypted PEM key is needed"};
+        return bad("the private key is encrypted; an unencrypted PEM key is needed");
     if (pem.find("-----BEGIN") == std::string_view::npos ||
         pem.find("PRIVATE KEY-----") == std::string_view::npos)
-        return certificate_error{
-            "no PEM private key found (expected a \"-----BEGIN PRIVATE KEY-----\" block)"};
+        return bad("no PEM private key found (expected a \"-----BEGIN PRIVATE KEY-----\" block)");
     bio_ptr bio = memory_bio(pem);
     if (!bio)
-        return failure("cannot read the PEM text");
+        return openssl_failure("cannot read the PEM text");
     pkey_ptr key{::PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr)};
     if (!key)
-        return failure("malformed PEM private key");
+        return openssl_failure("malformed PEM private key");
     ::ERR_clear_error();
     return key;
 }
@@ -311,21 +312,19 @@ bool add_extension(X509* x, int nid, const char* value)
     return ext && ::X509_add_ext(x, ext.get(), -1) == 1;
 }
 
-boost::system::result<void, certificate_error> add_subject_alt_names(X509* x,
-                                                                     const certificate_options& o)
+boost::system::result<void, error> add_subject_alt_names(X509* x, const certificate_options& o)
 {
     general_names_ptr names{sk_GENERAL_NAME_new_null()};
     if (!names)
-        return failure("cannot allocate the subject alternative names");
+        return openssl_failure("cannot allocate the subject alternative names");
     for (const std::string& dns : o.dns_names)
     {
         if (dns.empty())
-            return certificate_error{"empty DNS name in the subject alternative names"};
+            return bad("empty DNS name in the subject alternative names");
         for (char c : dns)
         {
             if (c <= ' ' || c > '~')
-                return certificate_error{"DNS name \"" + dns +
-                                         "\" has a character outside printable ASCII"};
+                return bad("DNS name \"" + dns + "\" has a character outside printable ASCII");
         }
         general_name_ptr name{::GENERAL_NAME_new()};
         ASN1_IA5STRING* text = ::ASN1_IA5STRING_new();
@@ -333,11 +332,11 @@ boost::system::result<void, certificate_error> add_subject_alt_names(X509* x,
             ::ASN1_STRING_set(text, dns.data(), static_cast<int>(dns.size())) != 1)
         {
             ::ASN1_IA5STRING_free(text);
-            return failure("cannot build the subject alternative names");
+            return openssl_failure("cannot build the subject alternative names");
         }
         ::GENERAL_NAME_set0_value(name.get(), GEN_DNS, text);
         if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0)
-            return failure("cannot build the subject alternative names");
+            return openssl_failure("cannot build the subject alternative names");
         name.release();
     }
     for (const std::string& ip : o.ip_addresses)
@@ -346,56 +345,46 @@ boost::system::result<void, certificate_error> add_subject_alt_names(X509* x,
         if (!address)
         {
             ::ERR_clear_error();
-            return certificate_error{"\"" + ip + "\" is not an IPv4 or IPv6 address"};
+            return bad("\"" + ip + "\" is not an IPv4 or IPv6 address");
         }
         general_name_ptr name{::GENERAL_NAME_new()};
         if (!name)
         {
             ::ASN1_OCTET_STRING_free(address);
-            return failure("cannot build the subject alternative names");
+            return openssl_failure("cannot build the subject alternative names");
         }
         ::GENERAL_NAME_set0_value(name.get(), GEN_IPADD, address);
         if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0)
-            return failure("cannot build the subject alternative names");
+            return openssl_failure("cannot build the subject alternative names");
         name.release();
     }
     if (sk_GENERAL_NAME_num(names.get()) == 0)
-        return certificate_error{"a certificate needs at least one DNS name or IP address"};
+        return bad("a certificate needs at least one DNS name or IP address");
     if (::X509_add1_ext_i2d(x, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1)
-        return failure("cannot add the subject alternative names");
+        return openssl_failure("cannot add the subject alternative names");
     return {};
 }
 } // namespace
 
-std::ostream& operator<<(std::ostream& os, const certificate_error& e)
-{
-    return os << e.message;
-}
-
-void throw_exception_from_error(const certificate_error& e, const boost::source_location&)
-{
-    throw std::runtime_error(e.message);
-}
-
-boost::system::result<generated_certificate, certificate_error>
+boost::system::result<generated_certificate, error>
 generate_certificate(const certificate_options& options, chrono::system_clock::time_point now)
 {
     ::ERR_clear_error();
     const curve_parameters curve = parameters_of(options.curve);
     pkey_ptr key{::EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve.group)};
     if (!key)
-        return failure("cannot generate an ECDSA key");
+        return openssl_failure("cannot generate an ECDSA key");
 
     x509_ptr x{::X509_new()};
     if (!x || ::X509_set_version(x.get(), X509_VERSION_3) != 1)
-        return failure("cannot create the certificate");
+        return openssl_failure("cannot create the certificate");
 
     unsigned char serial_bytes[16];
     if (::RAND_bytes(serial_bytes, sizeof(serial_bytes)) != 1)
-        return failure("cannot draw a random serial number");
+        return openssl_failure("cannot draw a random serial number");
     bignum_ptr serial{::BN_bin2bn(serial_bytes, sizeof(serial_bytes), nullptr)};
     if (!serial || !::BN_to_ASN1_INTEGER(serial.get(), ::X509_get_serialNumber(x.get())))
-        return failure("cannot set the serial number");
+        return openssl_failure("cannot set the serial number");
 
     X509_NAME* name = ::X509_get_subject_name(x.get());
     const auto add_entry = [&](const char* field, const std::string& value)
@@ -406,17 +395,17 @@ generate_certificate(const certificate_options& options, chrono::system_clock::t
                                             static_cast<int>(value.size()), -1, 0) == 1;
     };
     if (!add_entry("O", options.organization) || !add_entry("CN", options.common_name))
-        return failure("cannot set the subject name");
+        return openssl_failure("cannot set the subject name");
     if (::X509_set_issuer_name(x.get(), name) != 1)
-        return failure("cannot set the issuer name");
+        return openssl_failure("cannot set the issuer name");
 
     const std::time_t not_before = chrono::system_clock::to_time_t(now - options.backdate);
     const std::time_t not_after = chrono::system_clock::to_time_t(now + options.validity);
     if (!::ASN1_TIME_set(::X509_getm_notBefore(x.get()), not_before) ||
         !::ASN1_TIME_set(::X509_getm_notAfter(x.get()), not_after))
-        return failure("cannot set the validity period");
+        return openssl_failure("cannot set the validity period");
     if (::X509_set_pubkey(x.get(), key.get()) != 1)
-        return failure("cannot set the public key");
+        return openssl_failure("cannot set the public key");
 
     const char* basic = options.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
     const char* usage = options.is_ca
@@ -426,47 +415,45 @@ generate_certificate(const certificate_options& options, chrono::system_clock::t
         !add_extension(x.get(), NID_key_usage, usage) ||
         !add_extension(x.get(), NID_ext_key_usage, "clientAuth,serverAuth") ||
         !add_extension(x.get(), NID_subject_key_identifier, "hash"))
-        return failure("cannot add the certificate extensions");
+        return openssl_failure("cannot add the certificate extensions");
     if (auto r = add_subject_alt_names(x.get(), options); !r)
         return r.error();
 
     if (::X509_sign(x.get(), key.get(), curve.digest()) <= 0)
-        return failure("cannot sign the certificate");
+        return openssl_failure("cannot sign the certificate");
 
     generated_certificate out;
     bio_ptr cert_bio(::BIO_new(::BIO_s_mem()));
     if (!cert_bio || ::PEM_write_bio_X509(cert_bio.get(), x.get()) != 1)
-        return failure("cannot encode the certificate");
+        return openssl_failure("cannot encode the certificate");
     out.certificate_pem = bio_contents(cert_bio.get());
 
     bio_ptr key_bio(::BIO_new(::BIO_s_mem()));
     if (!key_bio || ::PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0,
                                                nullptr, nullptr) != 1)
-        return failure("cannot encode the private key");
+        return openssl_failure("cannot encode the private key");
     out.private_key_pem = bio_contents(key_bio.get());
 
     const int der_length = ::i2d_X509(x.get(), nullptr);
     if (der_length <= 0)
-        return failure("cannot encode the certificate");
+        return openssl_failure("cannot encode the certificate");
     out.certificate_der.resize(static_cast<std::size_t>(der_length));
     auto* der = reinterpret_cast<unsigned char*>(out.certificate_der.data());
     ::i2d_X509(x.get(), &der);
     return out;
 }
 
-boost::system::result<certificate_info, certificate_error>
-parse_certificate_pem(std::string_view pem)
+boost::system::result<certificate_info, error> parse_certificate_pem(std::string_view pem)
 {
     auto certificates = read_certificates(pem);
     if (!certificates)
         return certificates.error();
     if (certificates->size() != 1)
-        return certificate_error{"expected one PEM certificate, found " +
-                                 std::to_string(certificates->size())};
+        return bad("expected one PEM certificate, found " + std::to_string(certificates->size()));
     return describe(certificates->front().get());
 }
 
-boost::system::result<std::vector<certificate_info>, certificate_error>
+boost::system::result<std::vector<certificate_info>, error>
 parse_certificates_pem(std::string_view pem)
 {
     auto certificates = read_certificates(pem);
@@ -483,25 +470,24 @@ parse_certificates_pem(std::string_view pem)
     return infos;
 }
 
-boost::system::result<certificate_info, certificate_error>
-parse_certificate_der(std::string_view der)
+boost::system::result<certificate_info, error> parse_certificate_der(std::string_view der)
 {
     ::ERR_clear_error();
     if (der.empty())
-        return certificate_error{"empty DER certificate"};
+        return bad("empty DER certificate");
     if (der.size() > static_cast<std::size_t>(LONG_MAX))
-        return certificate_error{"DER certificate too large"};
+        return bad("DER certificate too large");
     const auto* begin = reinterpret_cast<const unsigned char*>(der.data());
     const unsigned char* p = begin;
     x509_ptr x{::d2i_X509(nullptr, &p, static_cast<long>(der.size()))};
     if (!x)
-        return failure("malformed DER certificate");
+        return openssl_failure("malformed DER certificate");
     if (p != begin + der.size())
-        return certificate_error{"trailing bytes after the DER certificate"};
+        return bad("trailing bytes after the DER certificate");
     return describe(x.get());
 }
 
-boost::system::result<std::string, certificate_error> certificate_der_to_pem(std::string_view der)
+boost::system::result<std::string, error> certificate_der_to_pem(std::string_view der)
 {
     auto info = parse_certificate_der(der);
     if (!info)
@@ -510,13 +496,12 @@ boost::system::result<std::string, certificate_error> certificate_der_to_pem(std
     x509_ptr x{::d2i_X509(nullptr, &p, static_cast<long>(info->der.size()))};
     bio_ptr bio(::BIO_new(::BIO_s_mem()));
     if (!x || !bio || ::PEM_write_bio_X509(bio.get(), x.get()) != 1)
-        return failure("cannot encode the certificate as PEM");
-    // std::string would also construct a certificate_error: name the alternative.
+        return openssl_failure("cannot encode the certificate as PEM");
+    // std::string would also construct an error: name the alternative.
     return {boost::system::in_place_value, bio_contents(bio.get())};
 }
 
-boost::system::result<private_key_info, certificate_error>
-parse_private_key_pem(std::string_view pem)
+boost::system::result<private_key_info, error> parse_private_key_pem(std::string_view pem)
 {
     auto key = read_private_key(pem);
     if (!key)
@@ -524,8 +509,8 @@ parse_private_key_pem(std::string_view pem)
     return private_key_info{key_type_of(key->get())};
 }
 
-boost::system::result<void, certificate_error> check_key_pair(std::string_view cert_pem,
-                                                              std::string_view key_pem)
+boost::system::result<void, error> check_key_pair(std::string_view cert_pem,
+                                                  std::string_view key_pem)
 {
     auto certificates = read_certificates(cert_pem);
     if (!certificates)
@@ -535,17 +520,17 @@ boost::system::result<void, certificate_error> check_key_pair(std::string_view c
         return key.error();
     const EVP_PKEY* public_key = ::X509_get0_pubkey(certificates->front().get());
     if (!public_key)
-        return failure("the certificate's public key does not parse");
+        return openssl_failure("the certificate's public key does not parse");
     if (::EVP_PKEY_eq(public_key, key->get()) != 1)
     {
         ::ERR_clear_error();
-        return certificate_error{"the private key does not belong to the certificate"};
+        return bad("the private key does not belong to the certificate");
     }
     return {};
 }
 
 std::string base64_der_nopad(std::string_view der)
 {
-    return grpc::base64_encode(der, false);
+    return codec::base64_encode(der, false);
 }
-} // namespace rpcplugin::plugin
+} // namespace rpcplugin::wire

@@ -1,0 +1,154 @@
+#include "rpcplugin/wire/error.hpp"
+
+#include <boost/throw_exception.hpp>
+
+#include <ostream>
+
+namespace rpcplugin::wire
+{
+namespace
+{
+// error_category's destructor is protected and non-virtual by design; categories are
+// function-local statics, never deleted through a base pointer.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class category final : public boost::system::error_category
+{
+public:
+    const char* name() const noexcept override { return "rpcplugin.wire"; }
+
+    std::string message(int ev) const override
+    {
+        switch (static_cast<errc>(ev))
+        {
+        case errc::invalid_config:
+            return "invalid host configuration";
+        case errc::spawn_failed:
+            return "the plugin could not be started";
+        case errc::plugin_exited:
+            return "plugin exited before we could connect";
+        case errc::start_timeout:
+            return "timeout while waiting for plugin to start";
+        case errc::unrecognized_handshake:
+            return "unrecognized remote plugin message";
+        case errc::core_version_mismatch:
+            return "incompatible core API version with plugin";
+        case errc::app_version_mismatch:
+            return "incompatible API version with plugin";
+        case errc::bad_address:
+            return "bad plugin address";
+        case errc::unsupported_protocol:
+            return "unsupported plugin protocol";
+        case errc::bad_server_certificate:
+            return "error parsing server cert";
+        case errc::missing_server_certificate:
+            return "AutoMTLS is on but the plugin sent no server certificate";
+        case errc::multiplex_unsupported:
+            return "plugin does not support gRPC broker multiplexing";
+        case errc::tls_setup_failed:
+            return "cannot set up the host's TLS";
+        case errc::connect_failed:
+            return "cannot connect to the plugin";
+        case errc::bad_reattach_config:
+            return "invalid reattach configuration";
+        case errc::shut_down:
+            return "the plugin client was shut down";
+        case errc::bad_certificate:
+            return "bad certificate or key";
+        case errc::bad_handshake_line:
+            return "the handshake line cannot be formatted";
+        }
+        return "unknown rpcplugin.wire error";
+    }
+};
+#pragma GCC diagnostic pop
+} // namespace
+
+std::string_view to_string(errc e) noexcept
+{
+    switch (e)
+    {
+    case errc::invalid_config:
+        return "invalid_config";
+    case errc::spawn_failed:
+        return "spawn_failed";
+    case errc::plugin_exited:
+        return "plugin_exited";
+    case errc::start_timeout:
+        return "start_timeout";
+    case errc::unrecognized_handshake:
+        return "unrecognized_handshake";
+    case errc::core_version_mismatch:
+        return "core_version_mismatch";
+    case errc::app_version_mismatch:
+        return "app_version_mismatch";
+    case errc::bad_address:
+        return "bad_address";
+    case errc::unsupported_protocol:
+        return "unsupported_protocol";
+    case errc::bad_server_certificate:
+        return "bad_server_certificate";
+    case errc::missing_server_certificate:
+        return "missing_server_certificate";
+    case errc::multiplex_unsupported:
+        return "multiplex_unsupported";
+    case errc::tls_setup_failed:
+        return "tls_setup_failed";
+    case errc::connect_failed:
+        return "connect_failed";
+    case errc::bad_reattach_config:
+        return "bad_reattach_config";
+    case errc::shut_down:
+        return "shut_down";
+    case errc::bad_certificate:
+        return "bad_certificate";
+    case errc::bad_handshake_line:
+        return "bad_handshake_line";
+    }
+    return "unknown";
+}
+
+const boost::system::error_category& wire_category() noexcept
+{
+    static const category c;
+    return c;
+}
+
+std::string error::to_string() const
+{
+    const std::string text = message.empty() ? code.message() : message;
+    return variable.empty() ? text : variable + ": " + text;
+}
+
+error make_error(errc code, std::string message)
+{
+    return error{make_error_code(code), std::move(message), {}};
+}
+
+error setting_error(std::string variable, std::string message)
+{
+    return error{make_error_code(errc::invalid_config), std::move(message), std::move(variable)};
+}
+
+std::ostream& operator<<(std::ostream& os, const error& e)
+{
+    return os << e.to_string();
+}
+
+error_exception::error_exception(wire::error e)
+    : boost::system::system_error(e.code)
+    , error_(std::move(e))
+    , text_(error_.to_string())
+{
+}
+
+const char* error_exception::what() const noexcept
+{
+    return text_.c_str();
+}
+
+void throw_exception_from_error(const error& e, const boost::source_location& loc)
+{
+    boost::throw_exception(error_exception(e), loc);
+}
+} // namespace rpcplugin::wire
