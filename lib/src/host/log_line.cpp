@@ -54,7 +54,8 @@ bool needs_quotes(std::string_view v)
 {
     if (v.empty())
         return true;
-    return std::any_of(v.begin(), v.end(), [](unsigned char c)
+    return std::any_of(v.begin(), v.end(),
+                       [](unsigned char c)
                        { return c <= ' ' || c == '"' || c == '=' || c == 0x7f; });
 }
 
@@ -67,37 +68,36 @@ std::optional<plugin_log_record> parse_structured(std::string_view line)
     auto obj = wire::detail::parse_json_object(line);
     if (!obj)
         return std::nullopt;
-    const auto& f = obj->fields();
-    auto level_it = f.find("@level");
-    auto message_it = f.find("@message");
-    if (level_it == f.end() || !level_it->second.has_string_value())
+    const boost::json::value* level_v = wire::detail::member(*obj, "@level");
+    const boost::json::value* message_v = wire::detail::member(*obj, "@message");
+    if (!level_v || !level_v->is_string())
         return std::nullopt;
-    if (message_it != f.end() && !message_it->second.has_string_value())
+    if (message_v && !message_v->is_string())
         return std::nullopt;
-    auto level = level_from_string(level_it->second.string_value());
+    auto level = level_from_string(level_v->get_string());
     if (!level)
         return std::nullopt;
     plugin_log_record r;
     r.structured = true;
     r.level = *level;
-    if (message_it != f.end())
-        r.message = message_it->second.string_value();
-    if (auto it = f.find("@timestamp"); it != f.end())
+    if (message_v)
+        r.message = std::string(message_v->get_string());
+    if (const boost::json::value* ts = wire::detail::member(*obj, "@timestamp"))
     {
-        if (!it->second.has_string_value() || !is_hclog_timestamp(it->second.string_value()))
+        if (!ts->is_string() || !is_hclog_timestamp(ts->get_string()))
             return std::nullopt;
-        r.timestamp = it->second.string_value();
+        r.timestamp = std::string(ts->get_string());
     }
-    for (const auto& [key, value] : f)
+    for (const auto& [key, value] : *obj)
     {
         if (key == "@level" || key == "@message" || key == "@timestamp")
             continue;
-        if (key == "@module" && value.has_string_value())
+        if (key == "@module" && value.is_string())
         {
-            r.module = value.string_value();
+            r.module = std::string(value.get_string());
             continue;
         }
-        r.fields.emplace_back(key, wire::detail::value_text(value));
+        r.fields.emplace_back(std::string(key), wire::detail::value_text(value));
     }
     std::sort(r.fields.begin(), r.fields.end());
     return r;

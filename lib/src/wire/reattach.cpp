@@ -4,7 +4,6 @@
 #include "wire/detail/json.hpp"
 
 #include <charconv>
-#include <cmath>
 #include <optional>
 #include <ostream>
 
@@ -12,30 +11,14 @@ namespace rpcplugin::wire
 {
 namespace
 {
-using google::protobuf::Struct;
-using google::protobuf::Value;
+using boost::json::object;
+using boost::json::value;
+using detail::member;
 
 error bad(const std::string& name, const std::string& what)
 {
     return make_error(errc::bad_reattach_config,
                       "reattach config " + json_string(name) + ": " + what);
-}
-
-const Value* member(const Struct& s, const char* key)
-{
-    auto it = s.fields().find(key);
-    return it == s.fields().end() ? nullptr : &it->second;
-}
-
-// A JSON number that is a non-negative integer below 2^53 (exact in a double).
-std::optional<long> non_negative_integer(const Value& v)
-{
-    if (!v.has_number_value())
-        return std::nullopt;
-    double d = v.number_value();
-    if (!std::isfinite(d) || d < 0 || d != std::floor(d) || d > 9007199254740992.0)
-        return std::nullopt;
-    return static_cast<long>(d);
 }
 
 std::optional<std::string> tcp_problem(const std::string& addr)
@@ -51,53 +34,53 @@ std::optional<std::string> tcp_problem(const std::string& addr)
     return std::nullopt;
 }
 
-boost::system::result<reattach_config, error> parse_entry(const std::string& name, const Value& v)
+boost::system::result<reattach_config, error> parse_entry(const std::string& name, const value& v)
 {
-    if (!v.has_struct_value())
+    if (!v.is_object())
         return bad(name, "want an object, got " + std::string(detail::json_type(v)));
-    const Struct& s = v.struct_value();
+    const object& s = v.get_object();
     reattach_config c;
-    if (const Value* p = member(s, "Protocol"))
+    if (const value* p = member(s, "Protocol"))
     {
-        if (!p->has_string_value())
+        if (!p->is_string())
             return bad(name, "Protocol must be a string");
-        if (!p->string_value().empty())
-            c.protocol = p->string_value();
+        if (!p->get_string().empty())
+            c.protocol = std::string(p->get_string());
     }
     if (c.protocol != "grpc")
         return bad(name, "unsupported plugin protocol " + json_string(c.protocol) +
                              ". Supported: [grpc]");
-    if (const Value* p = member(s, "ProtocolVersion"))
+    if (const value* p = member(s, "ProtocolVersion"))
     {
-        auto n = non_negative_integer(*p);
-        if (!n || *n > 2147483647)
+        auto n = detail::non_negative_integer(*p, 2147483647);
+        if (!n)
             return bad(name, "ProtocolVersion must be a non-negative integer");
         c.protocol_version = static_cast<int>(*n);
     }
-    if (const Value* p = member(s, "Pid"))
+    if (const value* p = member(s, "Pid"))
     {
-        auto n = non_negative_integer(*p);
-        if (!n || *n > 2147483647)
+        auto n = detail::non_negative_integer(*p, 2147483647);
+        if (!n)
             return bad(name, "Pid must be a non-negative integer");
-        c.pid = *n;
+        c.pid = static_cast<long>(*n);
     }
-    if (const Value* p = member(s, "Test"))
+    if (const value* p = member(s, "Test"))
     {
-        if (!p->has_bool_value())
+        if (!p->is_bool())
             return bad(name, "Test must be true or false");
-        c.test = p->bool_value();
+        c.test = p->get_bool();
     }
-    const Value* addr = member(s, "Addr");
-    if (!addr || !addr->has_struct_value())
+    const value* addr = member(s, "Addr");
+    if (!addr || !addr->is_object())
         return bad(name, "Addr must be an object with Network and String");
-    const Value* net = member(addr->struct_value(), "Network");
-    const Value* str = member(addr->struct_value(), "String");
-    if (!net || !net->has_string_value())
+    const value* net = member(addr->get_object(), "Network");
+    const value* str = member(addr->get_object(), "String");
+    if (!net || !net->is_string())
         return bad(name, "Addr.Network must be a string");
-    if (!str || !str->has_string_value())
+    if (!str || !str->is_string())
         return bad(name, "Addr.String must be a string");
-    c.network = net->string_value();
-    c.address = str->string_value();
+    c.network = std::string(net->get_string());
+    c.address = std::string(str->get_string());
     if (c.network != "unix" && c.network != "tcp")
         return bad(name, "unknown address type " + json_string(c.network) + " (want unix or tcp)");
     if (c.address.empty())
@@ -140,16 +123,16 @@ parse_reattach_json(std::string_view json)
     if (!obj)
         return make_error(errc::bad_reattach_config,
                           "reattach config is not a JSON object: " + obj.error());
-    if (obj->fields().empty())
+    if (obj->empty())
         return make_error(errc::bad_reattach_config, "reattach config names no plugin");
-    // Protobuf's map is unordered: check entries by name, so the first error is stable.
-    std::map<std::string, const Value*> entries;
-    for (const auto& [name, value] : obj->fields())
-        entries.emplace(name, &value);
+    // Check entries by name, so the first error does not depend on the text's order.
+    std::map<std::string, const value*> entries;
+    for (const auto& [name, v] : *obj)
+        entries.emplace(std::string(name), &v);
     std::map<std::string, reattach_config> out;
-    for (const auto& [name, value] : entries)
+    for (const auto& [name, v] : entries)
     {
-        auto c = parse_entry(name, *value);
+        auto c = parse_entry(name, *v);
         if (!c)
             return c.error();
         out.emplace(name, std::move(*c));

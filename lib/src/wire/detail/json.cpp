@@ -1,76 +1,162 @@
 #include "wire/detail/json.hpp"
 
-#include <google/protobuf/util/json_util.h>
+#include "rpcplugin/wire/json.hpp"
+
+// The one translation unit that compiles Boost.JSON into the library (header-only use);
+// instrumented with the rest, so sanitizers see all of it.
+#include <boost/json/src.hpp>
 
 #include <charconv>
 #include <cmath>
 
 namespace rpcplugin::wire::detail
 {
-boost::system::result<google::protobuf::Struct, std::string>
-parse_json_object(std::string_view text)
+namespace
 {
-    google::protobuf::Struct out;
-    auto st = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(text.data(), text.size()), &out);
-    if (!st.ok())
-        return boost::system::result<google::protobuf::Struct, std::string>(
-            boost::system::in_place_error, std::string(st.message()));
-    return out;
+void append_number(std::string& out, double d)
+{
+    if (!std::isfinite(d))
+    {
+        out += std::isnan(d) ? "NaN" : (d > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    char buf[400];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (ec != std::errc{})
+        out += std::to_string(d);
+    else
+        out.append(buf, end);
 }
 
-std::string value_text(const google::protobuf::Value& v)
+void append_compact(std::string& out, const boost::json::value& v)
 {
-    using K = google::protobuf::Value::KindCase;
-    switch (v.kind_case())
+    switch (v.kind())
     {
-    case K::kStringValue:
-        return v.string_value();
-    case K::kBoolValue:
-        return v.bool_value() ? "true" : "false";
-    case K::kNullValue:
-        return "null";
-    case K::kNumberValue:
+    case boost::json::kind::null:
+        out += "null";
+        return;
+    case boost::json::kind::bool_:
+        out += v.get_bool() ? "true" : "false";
+        return;
+    case boost::json::kind::int64:
+        out += std::to_string(v.get_int64());
+        return;
+    case boost::json::kind::uint64:
+        out += std::to_string(v.get_uint64());
+        return;
+    case boost::json::kind::double_:
     {
-        const double d = v.number_value();
-        if (!std::isfinite(d))
-            return std::isnan(d) ? "NaN" : (d > 0 ? "+Inf" : "-Inf");
-        char buf[400];
-        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-        if (ec != std::errc{})
-            return std::to_string(d);
-        return std::string(buf, end);
+        char buf[64];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
+        out.append(buf, ec == std::errc{} ? end : buf);
+        return;
     }
-    case K::kStructValue:
-    case K::kListValue:
-    case K::KIND_NOT_SET:
-        break;
+    case boost::json::kind::string:
+        append_json_string(out, std::string_view(v.get_string()));
+        return;
+    case boost::json::kind::array:
+    {
+        out += '[';
+        bool first = true;
+        for (const auto& e : v.get_array())
+        {
+            if (!first)
+                out += ',';
+            first = false;
+            append_compact(out, e);
+        }
+        out += ']';
+        return;
     }
+    case boost::json::kind::object:
+    {
+        out += '{';
+        bool first = true;
+        for (const auto& [key, e] : v.get_object())
+        {
+            if (!first)
+                out += ',';
+            first = false;
+            append_json_string(out, std::string_view(key));
+            out += ':';
+            append_compact(out, e);
+        }
+        out += '}';
+        return;
+    }
+    }
+}
+} // namespace
+
+boost::system::result<boost::json::object, std::string> parse_json_object(std::string_view text)
+{
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text, ec);
+    if (ec)
+        return boost::system::result<boost::json::object, std::string>(
+            boost::system::in_place_error, ec.message());
+    if (!v.is_object())
+        return boost::system::result<boost::json::object, std::string>(
+            boost::system::in_place_error, "expected an object, got " + std::string(json_type(v)));
+    return std::move(v.get_object());
+}
+
+const boost::json::value* member(const boost::json::object& object, std::string_view key) noexcept
+{
+    return object.if_contains(key);
+}
+
+std::string value_text(const boost::json::value& v)
+{
     std::string out;
-    if (!google::protobuf::util::MessageToJsonString(v, &out).ok())
-        return "?";
-    return out;
+    switch (v.kind())
+    {
+    case boost::json::kind::string:
+        return std::string(v.get_string());
+    case boost::json::kind::double_:
+        append_number(out, v.get_double());
+        return out;
+    default:
+        append_compact(out, v);
+        return out;
+    }
 }
 
-std::string_view json_type(const google::protobuf::Value& v) noexcept
+std::optional<long long> non_negative_integer(const boost::json::value& v, long long max) noexcept
 {
-    using K = google::protobuf::Value::KindCase;
-    switch (v.kind_case())
+    if (v.is_int64())
+        return v.get_int64() >= 0 && v.get_int64() <= max ? std::optional<long long>(v.get_int64())
+                                                          : std::nullopt;
+    if (v.is_uint64())
+        return v.get_uint64() <= static_cast<unsigned long long>(max)
+                   ? std::optional<long long>(static_cast<long long>(v.get_uint64()))
+                   : std::nullopt;
+    if (!v.is_double())
+        return std::nullopt;
+    const double d = v.get_double();
+    if (!std::isfinite(d) || d < 0 || d != std::floor(d) || d > static_cast<double>(max))
+        return std::nullopt;
+    return static_cast<long long>(d);
+}
+
+std::string_view json_type(const boost::json::value& v) noexcept
+{
+    switch (v.kind())
     {
-    case K::kStringValue:
+    case boost::json::kind::string:
         return "string";
-    case K::kBoolValue:
+    case boost::json::kind::bool_:
         return "boolean";
-    case K::kNullValue:
+    case boost::json::kind::null:
         return "null";
-    case K::kNumberValue:
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_:
         return "number";
-    case K::kStructValue:
+    case boost::json::kind::object:
         return "object";
-    case K::kListValue:
+    case boost::json::kind::array:
         return "array";
-    case K::KIND_NOT_SET:
-        break;
     }
     return "nothing";
 }
