@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <sys/stat.h>
 #include <thread>
@@ -178,6 +179,14 @@ TEST_SUITE("plugin")
         CHECK(std::chrono::steady_clock::now() - t0 >= 50ms);
     }
 
+    TEST_CASE("brokers() before serve is a clear error, not a null dereference")
+    {
+        asio::io_context io;
+        plugin::server srv(io, kv_defaults(), env_of({}));
+        CHECK_THROWS_WITH_AS(srv.brokers(), doctest::Contains("brokers() called before serve()"),
+                             std::logic_error);
+    }
+
     TEST_CASE("wait_for_server_ready is false at once when the start fails")
     {
         running_plugin p(kv_defaults(), {{"RPCPLUGIN_TEST_PLUGIN", "wrong"}});
@@ -201,6 +210,7 @@ TEST_SUITE("plugin")
         CHECK(line.server_cert_der.empty());
         CHECK(host_check("unix:" + line.address, std::nullopt).value().ok());
         CHECK(p.srv.wait_for_server_ready(0ms)); // remembered
+        CHECK_NOTHROW((void)p.srv.brokers());    // made before the line was announced
 
         p.srv.stop();
         CHECK(p.join() == 0);
@@ -223,7 +233,8 @@ TEST_SUITE("plugin")
         REQUIRE(ready);
         const auto line = parse_line(out.text());
         REQUIRE_FALSE(line.server_cert_der.empty());
-        const std::string server_pem = rpcplugin::wire::certificate_der_to_pem(line.server_cert_der).value();
+        const std::string server_pem =
+            rpcplugin::wire::certificate_der_to_pem(line.server_cert_der).value();
 
         auto as = [&](const rpcplugin::wire::generated_certificate* who)
         {

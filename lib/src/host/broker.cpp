@@ -1,6 +1,7 @@
 #include "rpcplugin/host/broker.hpp"
 
 #include "rpcplugin/host/error.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
 #include "plugin/grpc_broker.pb.h"
 
@@ -76,14 +77,15 @@ void broker::expire_announcements()
     }
 }
 
-boost::system::result<void> broker::accept_and_serve(std::uint32_t id,
-                                                     const std::function<void(grpc::server&)>& setup)
+boost::system::result<void>
+broker::accept_and_serve(std::uint32_t id, const std::function<void(grpc::server&)>& setup)
 {
     if (closed_)
         return error_code(errc::shut_down);
     const bool unix = settings_.network == "unix";
-    transport::endpoint ep = unix ? transport::unix_endpoint(random_socket_path(settings_.socket_dir))
-                                  : transport::tcp_endpoint("127.0.0.1", 0);
+    transport::endpoint ep =
+        unix ? transport::unix_endpoint(random_socket_path(settings_.socket_dir))
+             : transport::tcp_endpoint("127.0.0.1", 0);
     auto l = transport::listener::bind(ex_, ep);
     if (!l)
         return l.error();
@@ -100,7 +102,8 @@ boost::system::result<void> broker::accept_and_serve(std::uint32_t id,
     return {};
 }
 
-asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> broker::dial(std::uint32_t id)
+asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>>
+broker::dial(std::uint32_t id)
 {
     const auto deadline = std::chrono::steady_clock::now() + settings_.dial_timeout;
     std::optional<conn_info> info;
@@ -123,7 +126,7 @@ asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> broker::d
         if (cs.cancelled() != asio::cancellation_type::none)
             co_return error_code(asio::error::operation_aborted);
     }
-    std::string target = info->network == "unix" ? "unix:" + info->address : info->address;
+    std::string target = wire::dial_target(info->network, info->address);
     co_return co_await grpc::channel::connect(ex_, target, settings_.channel);
 }
 

@@ -210,8 +210,7 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
         co_return co_await self->abandon(f);
     }
 
-    std::string target = self->handshake_.network == "unix" ? "unix:" + self->handshake_.address
-                                                            : self->handshake_.address;
+    std::string target = wire::dial_target(self->handshake_.network, self->handshake_.address);
     auto connected = co_await self->connect(target);
     if (!connected)
     {
@@ -234,7 +233,7 @@ plugin_client::do_reattach(std::shared_ptr<plugin_client> self, wire::reattach_c
     if (rc.protocol != "grpc")
         co_return make_error(errc::unsupported_protocol, "unsupported plugin protocol \"" +
                                                              rc.protocol + "\". Supported: [grpc]");
-    std::string target = rc.network == "unix" ? "unix:" + rc.address : rc.address;
+    std::string target = wire::dial_target(rc.network, rc.address);
     auto connected = co_await self->connect(target);
     if (!connected)
     {

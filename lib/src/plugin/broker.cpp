@@ -1,6 +1,7 @@
 #include "rpcplugin/plugin/broker.hpp"
 
 #include "plugin/detail/startup.hpp"
+#include "rpcplugin/wire/handshake.hpp"
 
 #include "plugin/grpc_broker.pb.h"
 
@@ -10,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-
 
 namespace rpcplugin::plugin
 {
@@ -24,14 +24,16 @@ broker::broker(asio::any_io_executor ex, settings s)
 
 broker::~broker() = default;
 
-boost::system::result<void> broker::accept_and_serve(std::uint32_t id,
-                                                     const std::function<void(grpc::server&)>& setup)
+boost::system::result<void>
+broker::accept_and_serve(std::uint32_t id, const std::function<void(grpc::server&)>& setup)
 {
-    transport::endpoint ep = settings_.network == "unix"
-                                 ? transport::unix_endpoint(detail::random_socket_path(settings_.socket_dir))
-                                 : transport::tcp_endpoint("127.0.0.1", 0);
-    auto l = settings_.network == "unix" ? transport::listener::bind(ex_, ep, settings_.unix_options)
-                                         : transport::listener::bind(ex_, ep);
+    transport::endpoint ep =
+        settings_.network == "unix"
+            ? transport::unix_endpoint(detail::random_socket_path(settings_.socket_dir))
+            : transport::tcp_endpoint("127.0.0.1", 0);
+    auto l = settings_.network == "unix"
+                 ? transport::listener::bind(ex_, ep, settings_.unix_options)
+                 : transport::listener::bind(ex_, ep);
     if (!l)
         return l.error();
     served s;
@@ -55,7 +57,8 @@ boost::system::result<void> broker::accept_and_serve(std::uint32_t id,
     return {};
 }
 
-asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> broker::dial(std::uint32_t id)
+asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>>
+broker::dial(std::uint32_t id)
 {
     auto ex = co_await asio::this_coro::executor;
     auto deadline = std::chrono::steady_clock::now() + settings_.dial_timeout;
@@ -81,7 +84,7 @@ asio::awaitable<boost::system::result<std::shared_ptr<grpc::channel>>> broker::d
     grpc::channel_options o;
     o.tls = settings_.client_tls;
     o.log = settings_.server_options.log;
-    std::string target = info->network == "unix" ? "unix:" + info->address : info->address;
+    std::string target = wire::dial_target(info->network, info->address);
     co_return co_await grpc::channel::connect(ex, target, o);
 }
 

@@ -67,7 +67,7 @@ public:
     }
 
     result<std::optional<std::string>, wire::error> get(std::string_view variable,
-                                                         value_kind kind = value_kind::text) const
+                                                        value_kind kind = value_kind::text) const
     {
         std::optional<std::string> value = env_(variable);
         if (!value || value->empty())
@@ -79,8 +79,8 @@ public:
             return error(variable, "\"file://\" needs a path, as in file:///etc/plugin/value");
         auto contents = read_(path);
         if (!contents)
-            return error(variable,
-                         "cannot read " + wire::json_string(path) + ": " + contents.error().message());
+            return error(variable, "cannot read " + wire::json_string(path) + ": " +
+                                       contents.error().message());
         std::string text =
             kind == value_kind::pem ? std::move(*contents) : std::string(trim(*contents));
         if (trim(text).empty())
@@ -122,18 +122,19 @@ result<std::uint32_t, wire::error> to_burst(std::string_view variable, std::stri
 }
 
 result<std::chrono::milliseconds, wire::error> to_seconds(std::string_view variable,
-                                                           std::string_view text)
+                                                          std::string_view text)
 {
     double value = -1;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
         value < 0 || value > 3600)
-        return error(variable, wire::json_string(text) + " is not a number of seconds from 0 to 3600");
+        return error(variable,
+                     wire::json_string(text) + " is not a number of seconds from 0 to 3600");
     return std::chrono::milliseconds{std::llround(value * 1000)};
 }
 
 result<std::vector<transport_kind>, wire::error> to_transports(std::string_view variable,
-                                                                std::string_view text)
+                                                               std::string_view text)
 {
     std::vector<transport_kind> kinds;
     std::string_view rest = text;
@@ -151,7 +152,8 @@ result<std::vector<transport_kind>, wire::error> to_transports(std::string_view 
                                        " is not a transport (expected unix, tcp or both, "
                                        "comma-separated, in order of preference)");
         if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
-            return error(variable, wire::json_string(text) + " lists " + wire::json_string(name) + " twice");
+            return error(variable,
+                         wire::json_string(text) + " lists " + wire::json_string(name) + " twice");
         kinds.push_back(kind);
         if (comma == std::string_view::npos)
             return kinds;
@@ -168,174 +170,85 @@ result<void, wire::error> check_pem_certificates(std::string_view variable, cons
     return {};
 }
 
-// One environment variable and how it changes the config (called only when it is set).
+result<std::set<int>, wire::error> to_versions(std::string_view, std::string_view text)
+{
+    return wire::parse_protocol_versions(text);
+}
+
+result<rpcplugin::log_level, wire::error> to_log_level(std::string_view variable,
+                                                       std::string_view text)
+{
+    if (const auto level = parse_log_level(text))
+        return *level;
+    return error(variable, wire::json_string(text) +
+                               " is not a log level (trace, debug, info, warn, error or off)");
+}
+
+// How a set variable changes the config. `Parse(variable, text)` returns the member's value
+// or the error naming the variable.
+using applier = result<void, wire::error> (*)(config& c, std::string_view variable,
+                                              const std::string& value);
+
+// The text as it is.
+template <auto Member>
+result<void, wire::error> text(config& c, std::string_view, const std::string& value)
+{
+    c.*Member = value;
+    return {};
+}
+
+// Set means true, whatever the value (as go-plugin tests PLUGIN_MULTIPLEX_GRPC).
+template <auto Member>
+result<void, wire::error> present(config& c, std::string_view, const std::string&)
+{
+    c.*Member = true;
+    return {};
+}
+
+template <auto Member, auto Parse>
+result<void, wire::error> parsed(config& c, std::string_view variable, const std::string& value)
+{
+    auto v = Parse(variable, value);
+    if (!v)
+        return v.error();
+    c.*Member = std::move(*v);
+    return {};
+}
+
+// One environment variable: its name, how its value is read, what it sets (called only
+// when it is set and not empty).
 struct setting
 {
     std::string_view variable;
     value_kind kind;
-    result<void, wire::error> (*apply)(config& c, std::string_view variable,
-                                        const std::string& value);
+    applier apply;
 };
 
-const setting settings[] = {
-    {"PLUGIN_MAGIC_COOKIE_KEY", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.magic_cookie_key = v;
-         return {};
-     }},
-    {"PLUGIN_MAGIC_COOKIE_VALUE", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.magic_cookie_value = v;
-         return {};
-     }},
-    {"PLUGIN_PROTOCOL_VERSIONS", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         auto parsed = wire::parse_protocol_versions(v);
-         if (!parsed)
-             return parsed.error();
-         c.host_protocol_versions = std::move(*parsed);
-         return {};
-     }},
-    {"PLUGIN_CLIENT_CERT", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.client_cert_pem = v;
-         return {};
-     }},
-    {"PLUGIN_UNIX_SOCKET_DIR", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.unix_socket_dir = v;
-         return {};
-     }},
-    {"PLUGIN_UNIX_SOCKET_GROUP", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.unix_socket_group = v;
-         return {};
-     }},
-    {"PLUGIN_MULTIPLEX_GRPC", value_kind::text,
-     [](config& c, std::string_view, const std::string&) -> result<void, wire::error>
-     {
-         c.multiplex_grpc_requested = true; // any non-empty value, as go-plugin tests it
-         return {};
-     }},
-    {"PLUGIN_SERVER_TRANSPORTS", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto kinds = to_transports(var, v);
-         if (!kinds)
-             return kinds.error();
-         c.transports = std::move(*kinds);
-         return {};
-     }},
-    {"PLUGIN_SERVER_CERT", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.server_cert_pem = v;
-         return {};
-     }},
-    {"PLUGIN_SERVER_KEY", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.server_key_pem = v;
-         return {};
-     }},
-    {"PLUGIN_CLIENT_ROOT_CERTS", value_kind::pem,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.client_root_certs_pem = v;
-         return {};
-     }},
-    {"PLUGIN_HEALTH_SERVICE_ENABLED", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto b = to_bool(var, v);
-         if (!b)
-             return b.error();
-         c.health_enabled = *b;
-         return {};
-     }},
-    {"PLUGIN_RATE_LIMIT_ENABLED", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto b = to_bool(var, v);
-         if (!b)
-             return b.error();
-         c.rate_limit_enabled = *b;
-         return {};
-     }},
-    {"PLUGIN_RATE_LIMIT_REQUESTS_PER_SECOND", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto rate = to_positive_decimal(var, v);
-         if (!rate)
-             return rate.error();
-         c.rate_limit_requests_per_second = *rate;
-         return {};
-     }},
-    {"PLUGIN_RATE_LIMIT_BURST_CAPACITY", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto burst = to_burst(var, v);
-         if (!burst)
-             return burst.error();
-         c.rate_limit_burst_capacity = *burst;
-         return {};
-     }},
-    {"PLUGIN_SHUTDOWN_FILE_PATH", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.shutdown_file_path = v;
-         return {};
-     }},
-    {"PLUGIN_GRPC_GRACE_PERIOD", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto grace = to_seconds(var, v);
-         if (!grace)
-             return grace.error();
-         c.grace_period = *grace;
-         return {};
-     }},
-    {"PLUGIN_CAPTURE_STDIO", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto b = to_bool(var, v);
-         if (!b)
-             return b.error();
-         c.capture_stdio = *b;
-         return {};
-     }},
-    {"PLUGIN_DEBUG", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         auto b = to_bool(var, v);
-         if (!b)
-             return b.error();
-         c.debug = *b;
-         return {};
-     }},
-    {"PLUGIN_REATTACH_NAME", value_kind::text,
-     [](config& c, std::string_view, const std::string& v) -> result<void, wire::error>
-     {
-         c.reattach_name = v;
-         return {};
-     }},
-    {"PLUGIN_LOG_LEVEL", value_kind::text,
-     [](config& c, std::string_view var, const std::string& v) -> result<void, wire::error>
-     {
-         const auto level = parse_log_level(v);
-         if (!level)
-             return error(var, wire::json_string(v) +
-                                   " is not a log level (trace, debug, info, warn, error or off)");
-         c.log_level = *level;
-         return {};
-     }},
+// clang-format off
+constexpr setting settings[] = {
+    {"PLUGIN_MAGIC_COOKIE_KEY",               value_kind::text, text<&config::magic_cookie_key>},
+    {"PLUGIN_MAGIC_COOKIE_VALUE",             value_kind::text, text<&config::magic_cookie_value>},
+    {"PLUGIN_PROTOCOL_VERSIONS",              value_kind::text, parsed<&config::host_protocol_versions, to_versions>},
+    {"PLUGIN_CLIENT_CERT",                    value_kind::pem,  text<&config::client_cert_pem>},
+    {"PLUGIN_UNIX_SOCKET_DIR",                value_kind::text, text<&config::unix_socket_dir>},
+    {"PLUGIN_UNIX_SOCKET_GROUP",              value_kind::text, text<&config::unix_socket_group>},
+    {"PLUGIN_MULTIPLEX_GRPC",                 value_kind::text, present<&config::multiplex_grpc_requested>},
+    {"PLUGIN_SERVER_TRANSPORTS",              value_kind::text, parsed<&config::transports, to_transports>},
+    {"PLUGIN_SERVER_CERT",                    value_kind::pem,  text<&config::server_cert_pem>},
+    {"PLUGIN_SERVER_KEY",                     value_kind::pem,  text<&config::server_key_pem>},
+    {"PLUGIN_CLIENT_ROOT_CERTS",              value_kind::pem,  text<&config::client_root_certs_pem>},
+    {"PLUGIN_HEALTH_SERVICE_ENABLED",         value_kind::text, parsed<&config::health_enabled, to_bool>},
+    {"PLUGIN_RATE_LIMIT_ENABLED",             value_kind::text, parsed<&config::rate_limit_enabled, to_bool>},
+    {"PLUGIN_RATE_LIMIT_REQUESTS_PER_SECOND", value_kind::text, parsed<&config::rate_limit_requests_per_second, to_positive_decimal>},
+    {"PLUGIN_RATE_LIMIT_BURST_CAPACITY",      value_kind::text, parsed<&config::rate_limit_burst_capacity, to_burst>},
+    {"PLUGIN_SHUTDOWN_FILE_PATH",             value_kind::text, text<&config::shutdown_file_path>},
+    {"PLUGIN_GRPC_GRACE_PERIOD",              value_kind::text, parsed<&config::grace_period, to_seconds>},
+    {"PLUGIN_CAPTURE_STDIO",                  value_kind::text, parsed<&config::capture_stdio, to_bool>},
+    {"PLUGIN_DEBUG",                          value_kind::text, parsed<&config::debug, to_bool>},
+    {"PLUGIN_REATTACH_NAME",                  value_kind::text, text<&config::reattach_name>},
+    {"PLUGIN_LOG_LEVEL",                      value_kind::text, parsed<&config::log_level, to_log_level>},
 };
+// clang-format on
 } // namespace
 
 env_lookup process_environment()
@@ -423,7 +336,7 @@ std::optional<rpcplugin::log_level> parse_log_level(std::string_view text) noexc
 }
 
 result<config, wire::error> load_config(const config& defaults, const env_lookup& env,
-                                         const file_reader& read)
+                                        const file_reader& read)
 {
     config c = defaults;
     const source src(env, read);
@@ -474,8 +387,8 @@ result<void, wire::error> validate_config(const config& c)
                      "protocol version " + std::to_string(*c.host_protocol_versions.begin()) +
                          " is negative");
     if (c.magic_cookie_key.find('=') != std::string::npos)
-        return error("PLUGIN_MAGIC_COOKIE_KEY",
-                     wire::json_string(c.magic_cookie_key) + " is not a variable name (it contains '=')");
+        return error("PLUGIN_MAGIC_COOKIE_KEY", wire::json_string(c.magic_cookie_key) +
+                                                    " is not a variable name (it contains '=')");
 
     if (c.transports.empty())
         return error("PLUGIN_SERVER_TRANSPORTS", "no transport is enabled");

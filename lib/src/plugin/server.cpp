@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <future>
 #include <sys/stat.h>
+#include <stdexcept>
 #include <thread>
 #include <unistd.h>
 
@@ -94,6 +95,14 @@ server::server(asio::io_context& io, config defaults, env_lookup env)
 }
 
 server::~server() = default;
+
+broker& server::brokers()
+{
+    if (!broker_)
+        throw std::logic_error("plugin::server::brokers() called before serve() set up the "
+                               "listener: the broker exists only while the plugin serves");
+    return *broker_;
+}
 
 void server::set_announced(bool ok)
 {
@@ -196,54 +205,60 @@ asio::awaitable<void> server::watch_shutdown_file()
     }
 }
 
-asio::awaitable<int> server::serve()
+// What the phases of `serve` hand on to each other.
+struct server::startup
 {
-    auto ex = co_await asio::this_coro::executor;
-    stop_signal_.emplace(ex, std::chrono::steady_clock::time_point::max());
-    // SIGTERM is caught from the start, so one that arrives right after the handshake
-    // line still drains instead of killing the process.
-    asio::signal_set signals(ex, SIGTERM);
-    signals.async_wait(
-        [this](boost::system::error_code ec, int signo)
-        {
-            if (!ec)
-            {
-                log_.log(log_level::info, log_module,
-                         signo == SIGINT ? "SIGINT received; draining"
-                                         : "SIGTERM received; draining");
-                stop();
-            }
-        });
+    asio::any_io_executor ex;
+    /** The negotiated app protocol version. */
+    int version = 0;
+    detail::tls_setup tls;
+    std::string socket_dir;
+    transport::listen_options unix_options;
+    /** How the handshake line names the main listener: `unix`/`tcp` and the address. */
+    std::string network;
+    std::string address;
+};
 
-    // 1. The magic cookie, before anything else (go-plugin's exact message, exit 1). The
-    //    operator may rename it (PLUGIN_MAGIC_COOKIE_KEY/VALUE); empty keeps the code's.
-    //    Debug mode runs without a host, hence without the cookie.
-    const bool debug = defaults_.debug || env_true(env_, "PLUGIN_DEBUG");
-    if (!debug)
+void server::log_setting_error(const wire::error& e)
+{
+    log_.log(log_level::error, log_module, e.to_string(),
+             {{"variable", e.variable}, {"error", e.message}});
+}
+
+bool server::check_cookie(bool debug)
+{
+    // Before anything else (go-plugin's exact message, exit 1). The operator may rename it
+    // (PLUGIN_MAGIC_COOKIE_KEY/VALUE); empty keeps the code's. Debug mode runs without a
+    // host, hence without the cookie.
+    if (debug)
+        return true;
+    auto from_env = [&](std::string_view name, const std::string& fallback)
     {
-        auto from_env = [&](std::string_view name, const std::string& fallback)
-        {
-            auto v = env_(name);
-            return v && !v->empty() ? *v : fallback;
-        };
-        auto cookie =
-            wire::check_cookie(from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
-                         from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value), env_);
-        if (cookie != wire::cookie_status::ok)
-        {
-            write_all(2, wire::cookie_failure_message(cookie));
-            co_return co_await fail(1);
-        }
-    }
+        auto v = env_(name);
+        return v && !v->empty() ? *v : fallback;
+    };
+    const auto cookie = wire::check_cookie(
+        from_env("PLUGIN_MAGIC_COOKIE_KEY", defaults_.magic_cookie_key),
+        from_env("PLUGIN_MAGIC_COOKIE_VALUE", defaults_.magic_cookie_value), env_);
+    if (cookie == wire::cookie_status::ok)
+        return true;
+    write_all(2, wire::cookie_failure_message(cookie));
+    return false;
+}
 
-    // 2. Configuration from the environment.
+bool server::configure(startup& s, asio::signal_set& signals)
+{
+    const bool debug = defaults_.debug || env_true(env_, "PLUGIN_DEBUG");
+    if (!check_cookie(debug))
+        return false;
+
     auto loaded = load_config(defaults_, env_);
     if (!loaded)
     {
         log_.log(log_level::error, log_module,
                  "invalid configuration: " + loaded.error().to_string(),
                  {{"variable", loaded.error().variable}, {"error", loaded.error().message}});
-        co_return co_await fail(1);
+        return false;
     }
     cfg_ = std::move(*loaded);
     cfg_.debug = debug;
@@ -262,69 +277,75 @@ asio::awaitable<int> server::serve()
         cfg_.transports = {transport_kind::unix_socket};
     }
 
-    // 3. Version negotiation.
-    int version = *cfg_.protocol_versions.rbegin();
-    if (!cfg_.host_protocol_versions.empty())
+    s.version = *cfg_.protocol_versions.rbegin();
+    if (cfg_.host_protocol_versions.empty())
+        return true;
+    auto choice = wire::negotiate_version(cfg_.protocol_versions, cfg_.host_protocol_versions);
+    if (!choice)
     {
-        auto choice = wire::negotiate_version(cfg_.protocol_versions, cfg_.host_protocol_versions);
-        if (!choice)
-        {
-            log_.log(log_level::error, log_module, "version negotiation failed",
-                     {{"error", choice.error().message}});
-            co_return co_await fail(1);
-        }
-        if (!choice->warning.empty())
-            log_.log(log_level::warn, log_module, choice->warning);
-        version = choice->version;
+        log_.log(log_level::error, log_module, "version negotiation failed",
+                 {{"error", choice.error().message}});
+        return false;
     }
+    if (!choice->warning.empty())
+        log_.log(log_level::warn, log_module, choice->warning);
+    s.version = choice->version;
+    return true;
+}
 
-    // 4. TLS: AutoMTLS with a fresh certificate when the host sent its own, or the
-    //    operator's key pair.
+bool server::setup_tls(startup& s)
+{
+    // AutoMTLS with a fresh certificate when the host sent its own, or the operator's key
+    // pair.
     auto tls = detail::make_tls(cfg_);
     if (!tls)
     {
-        log_.log(log_level::error, log_module, tls.error().to_string(),
-                 {{"variable", tls.error().variable}, {"error", tls.error().message}});
-        co_return co_await fail(1);
+        log_setting_error(tls.error());
+        return false;
     }
-    tls_ = tls->server;
+    s.tls = std::move(*tls);
+    tls_ = s.tls.server;
+    return true;
+}
 
-    // 5. The listener: the first configured transport that binds.
+bool server::open_listeners(startup& s)
+{
+    // The first configured transport that binds.
     auto group = detail::resolve_group(cfg_.unix_socket_group);
     if (!group)
     {
-        log_.log(log_level::error, log_module, group.error().to_string(),
-                 {{"variable", group.error().variable}, {"error", group.error().message}});
-        co_return co_await fail(1);
+        log_setting_error(group.error());
+        return false;
     }
-    transport::listen_options unix_options;
     if (*group)
     {
-        unix_options.unix_mode = 0660;
-        unix_options.unix_group = *group;
+        s.unix_options.unix_mode = 0660;
+        s.unix_options.unix_group = *group;
     }
-    const std::string socket_dir =
-        cfg_.unix_socket_dir.empty() ? detail::temp_dir() : cfg_.unix_socket_dir;
-    auto bound = detail::open_main_listener(ex, cfg_, socket_dir, unix_options, log_);
+    s.socket_dir = cfg_.unix_socket_dir.empty() ? detail::temp_dir() : cfg_.unix_socket_dir;
+    auto bound = detail::open_main_listener(s.ex, cfg_, s.socket_dir, s.unix_options, log_);
     if (!bound)
     {
         log_.log(log_level::error, log_module, "no listener could be created",
                  {{"error", bound.error().message()}});
-        co_return co_await fail(1);
+        return false;
     }
     listener_ = std::move(bound->listener);
-    const std::string network = bound->network;
-    const std::string address = bound->address;
+    s.network = bound->network;
+    s.address = bound->address;
+    return true;
+}
 
-    // 6. Internal services.
+void server::add_internal_services(startup& s)
+{
     broker::settings bs;
-    bs.network = network;
-    bs.socket_dir = socket_dir;
-    bs.unix_options = unix_options;
+    bs.network = s.network;
+    bs.socket_dir = s.socket_dir;
+    bs.unix_options = s.unix_options;
     bs.server_tls = tls_;
-    bs.client_tls = tls->broker_client;
+    bs.client_tls = s.tls.broker_client;
     bs.server_options.log = log_;
-    broker_ = std::make_unique<broker>(ex, std::move(bs));
+    broker_ = std::make_unique<broker>(s.ex, std::move(bs));
     broker_->add_to(grpc_);
     if (cfg_.health_enabled)
     {
@@ -352,56 +373,65 @@ asio::awaitable<int> server::serve()
         rl.burst = cfg_.rate_limit_burst_capacity;
         grpc_.add_call_stage(stage::rate_limit(std::move(rl)));
     }
+}
 
-    // 7. The stdio pipes are made before the line is printed, so that a failure still
-    //    leaves stdout clean and exits 1.
-    if (cfg_.capture_stdio && !cfg_.debug)
+bool server::prepare_stdio()
+{
+    // The stdio pipes are made before the line is printed, so that a failure still leaves
+    // stdout clean and exits 1.
+    if (!cfg_.capture_stdio || cfg_.debug)
+        return true;
+    capture_ = std::make_unique<stdio_capture>(stdio_);
+    if (auto prepared = capture_->prepare(); !prepared)
     {
-        capture_ = std::make_unique<stdio_capture>(stdio_);
-        if (auto prepared = capture_->prepare(); !prepared)
-        {
-            log_.log(log_level::error, log_module, "cannot capture stdout and stderr",
-                     {{"variable", "PLUGIN_CAPTURE_STDIO"}, {"error", prepared.error().message()}});
-            capture_.reset();
-            co_return co_await fail(1);
-        }
+        log_.log(log_level::error, log_module, "cannot capture stdout and stderr",
+                 {{"variable", "PLUGIN_CAPTURE_STDIO"}, {"error", prepared.error().message()}});
+        capture_.reset();
+        return false;
     }
+    return true;
+}
 
-    // 8. Serve, then announce: the line is printed once the listener accepts.
-    asio::co_spawn(ex, grpc_.serve(*listener_, tls_), asio::detached);
-    std::string announcement;
+std::optional<std::string> server::announcement(const startup& s)
+{
     if (cfg_.debug)
     {
         wire::reattach_config info;
-        info.protocol_version = version;
+        info.protocol_version = s.version;
         info.pid = static_cast<long>(::getpid());
         info.test = true;
-        info.network = network;
-        info.address = address;
-        announcement = format_reattach_instructions(cfg_.reattach_name.empty()
-                                                        ? std::string(program_invocation_short_name)
-                                                        : cfg_.reattach_name,
-                                                    info, cfg_.reattach_variable);
+        info.network = s.network;
+        info.address = s.address;
+        const std::string name = cfg_.reattach_name.empty()
+                                     ? std::string(program_invocation_short_name)
+                                     : cfg_.reattach_name;
+        return format_reattach_instructions(name, info, cfg_.reattach_variable);
     }
-    else
+    wire::handshake_line line;
+    line.app_version = s.version;
+    line.network = s.network;
+    line.address = s.address;
+    line.server_cert_der = s.tls.certificate_der;
+    if (cfg_.multiplex_grpc_requested)
+        line.multiplex = false;
+    auto text = wire::format_handshake_line(line);
+    if (!text)
     {
-        wire::handshake_line line;
-        line.app_version = version;
-        line.network = network;
-        line.address = address;
-        line.server_cert_der = tls->certificate_der;
-        if (cfg_.multiplex_grpc_requested)
-            line.multiplex = false;
-        auto text = wire::format_handshake_line(line);
-        if (!text)
-        {
-            log_.log(log_level::error, log_module, "cannot format the handshake line",
-                     {{"error", text.error().message}});
-            co_return co_await fail(1);
-        }
-        announcement = std::move(*text);
+        log_.log(log_level::error, log_module, "cannot format the handshake line",
+                 {{"error", text.error().message}});
+        return std::nullopt;
     }
-    write_all(1, announcement);
+    return std::move(*text);
+}
+
+bool server::announce(const startup& s)
+{
+    // Serve, then announce: the line is printed once the listener accepts.
+    asio::co_spawn(s.ex, grpc_.serve(*listener_, tls_), asio::detached);
+    const auto text = announcement(s);
+    if (!text)
+        return false;
+    write_all(1, *text);
     if (capture_)
     {
         if (auto active = capture_->activate(); !active)
@@ -410,25 +440,31 @@ asio::awaitable<int> server::serve()
     }
     log_.log(log_level::debug, log_module,
              cfg_.debug ? "plugin started in debug mode" : "plugin started",
-             {{"network", network},
-              {"address", address},
-              {"version", std::to_string(version)},
+             {{"network", s.network},
+              {"address", s.address},
+              {"version", std::to_string(s.version)},
               {"stdio", capture_ && capture_->active() ? "captured" : "not captured"}});
-    self_target_ = network == "unix" ? "unix:" + address : address;
-    self_tls_ = tls->self_client;
+    self_target_ = wire::dial_target(s.network, s.address);
+    self_tls_ = s.tls.self_client;
     set_announced(true);
+    return true;
+}
 
-    // 9. Run until a drain trigger.
+asio::awaitable<void> server::run_until_stopped(const startup& s)
+{
     if (!cfg_.shutdown_file_path.empty())
-        asio::co_spawn(ex, watch_shutdown_file(), asio::detached);
+        asio::co_spawn(s.ex, watch_shutdown_file(), asio::detached);
     if (!stopping_)
         co_await stop_signal_->async_wait(use_tuple);
+}
 
-    // 10. The drain: health NOT_SERVING, the stdio streams get what was printed so far
-    //     and end, stop accepting, two-phase GOAWAY, grace, cancel. Output of calls that
-    //     run on during the grace period is still captured, never printed to the real
-    //     stdout; what no stream took is counted in a warning. (Health's drain hook
-    //     would turn it NOT_SERVING too; here it happens before the stdio streams end.)
+asio::awaitable<void> server::drain(asio::signal_set& signals)
+{
+    // Health NOT_SERVING, the stdio streams get what was printed so far and end, then the
+    // gRPC server's drain (stop accepting, two-phase GOAWAY, grace, cancel). Output of calls
+    // that run on during the grace period is still captured, never printed to the real
+    // stdout; what no stream took is counted in a warning. (Health's drain hook would turn
+    // it NOT_SERVING too; here it happens before the stdio streams end.)
     health_.shutdown();
     if (capture_)
         capture_->sync();
@@ -442,6 +478,33 @@ asio::awaitable<int> server::serve()
     signals.cancel(ignored);
     listener_->close();
     log_.log(log_level::debug, log_module, "plugin stopped");
+}
+
+asio::awaitable<int> server::serve()
+{
+    startup s;
+    s.ex = co_await asio::this_coro::executor;
+    stop_signal_.emplace(s.ex, std::chrono::steady_clock::time_point::max());
+    // SIGTERM is caught from the start, so one that arrives right after the handshake
+    // line still drains instead of killing the process.
+    asio::signal_set signals(s.ex, SIGTERM);
+    signals.async_wait(
+        [this](boost::system::error_code ec, int signo)
+        {
+            if (ec)
+                return;
+            log_.log(log_level::info, log_module,
+                     signo == SIGINT ? "SIGINT received; draining" : "SIGTERM received; draining");
+            stop();
+        });
+
+    if (!configure(s, signals) || !setup_tls(s) || !open_listeners(s))
+        co_return co_await fail(1);
+    add_internal_services(s);
+    if (!prepare_stdio() || !announce(s))
+        co_return co_await fail(1);
+    co_await run_until_stopped(s);
+    co_await drain(signals);
     co_return 0;
 }
 

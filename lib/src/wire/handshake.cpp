@@ -241,6 +241,15 @@ boost::system::result<version_choice, error> negotiate_version(const std::set<in
                                       std::to_string(oldest) + ", which the host will refuse"};
 }
 
+std::string dial_target(std::string_view network, std::string_view address)
+{
+    if (network != "unix")
+        return std::string(address);
+    // parse_endpoint strips "//" after "unix:": such a path keeps its slashes only behind
+    // an explicit "unix://".
+    return (address.starts_with("//") ? "unix://" : "unix:") + std::string(address);
+}
+
 std::ostream& operator<<(std::ostream& os, const handshake_line& line)
 {
     os << "{core " << line.core_version << ", app " << line.app_version << ", " << line.network

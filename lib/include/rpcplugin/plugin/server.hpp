@@ -14,6 +14,7 @@
 #include "rpcplugin/tls/context.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -70,8 +71,11 @@ public:
     grpc::server& services() noexcept { return grpc_; }
     /** The health service ("plugin" and "" are SERVING once serving). */
     health::service& health() noexcept { return health_; }
-    /** The broker; valid once `serve` has set up the listener. */
-    broker& brokers() { return *broker_; }
+    /**
+     * The broker, made by `serve` once the listener is set up (it needs the network, the
+     * socket directory and TLS). Before that, throws `std::logic_error`.
+     */
+    broker& brokers();
     /** plugin.GRPCStdio: where captured output waits for the host. */
     stdio_service& stdio() noexcept { return stdio_; }
     /** The effective configuration (after `serve` read the environment). */
@@ -118,6 +122,20 @@ public:
     bool wait_for_server_ready(std::chrono::milliseconds timeout);
 
 private:
+    // The phases of `serve`, in order; a phase that fails logs why and returns false.
+    struct startup;
+    bool check_cookie(bool debug);
+    bool configure(startup& s, asio::signal_set& signals);
+    bool setup_tls(startup& s);
+    bool open_listeners(startup& s);
+    void add_internal_services(startup& s);
+    bool prepare_stdio();
+    bool announce(const startup& s);
+    asio::awaitable<void> run_until_stopped(const startup& s);
+    asio::awaitable<void> drain(asio::signal_set& signals);
+
+    std::optional<std::string> announcement(const startup& s);
+    void log_setting_error(const wire::error& e);
     asio::awaitable<void> watch_shutdown_file();
     asio::awaitable<int> fail(int code);
     asio::awaitable<bool> self_check(std::chrono::milliseconds timeout);

@@ -125,6 +125,14 @@ struct handshake_line
     friend bool operator==(const handshake_line&, const handshake_line&) = default;
 };
 
+/**
+ * The dial target (as `transport::parse_endpoint` reads it) of a plugin listening at
+ * `address` on `network`, the pair of the handshake line and of a reattach description:
+ * `unix:PATH` (`unix://PATH` for a path starting with `//`) for `unix`, the address as it is
+ * (`HOST:PORT`) otherwise.
+ */
+std::string dial_target(std::string_view network, std::string_view address);
+
 /** Writes the line's fields readably (for test failures). */
 std::ostream& operator<<(std::ostream& os, const handshake_line& line);
 
