@@ -7,9 +7,10 @@
 #include "rpcplugin/transport/error.hpp"
 #include "rpcplugin/transport/stream.hpp"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -187,7 +188,9 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
     ch->tls_session_ = std::move(session);
     auto c = std::make_shared<connection>(tls_ctx, std::move(*stream), strand, ch->opts_.http2);
     ch->conn_ = c;
-    asio::co_spawn(strand, ch->run(c), asio::detached);
+    asio::co_spawn(strand, ch->run(c),
+                   rpcplugin::detail::log_exceptions(ch->opts_.log, "rpcplugin.grpc",
+                                                     "a channel's connection"));
     // Wait for the server's SETTINGS (or a failure) within the deadline.
     while (!c->session.preface_received() && !c->done)
     {

@@ -5,8 +5,9 @@
 
 #include "plugin/grpc_broker.pb.h"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -56,7 +57,10 @@ broker::~broker()
     for (auto& s : servers_)
     {
         s->listener->close();
-        asio::co_spawn(ex_, stop_one(std::move(s), std::chrono::milliseconds(0)), asio::detached);
+        asio::co_spawn(ex_, stop_one(std::move(s), std::chrono::milliseconds(0)),
+                       rpcplugin::detail::log_exceptions(settings_.server_options.log,
+                                                         "rpcplugin.host",
+                                                         "stopping a brokered server"));
     }
 }
 
@@ -95,7 +99,9 @@ broker::accept_and_serve(std::uint32_t id, const std::function<void(grpc::server
     setup(*s->server);
     const auto& local = s->listener->local_endpoint();
     std::string address = unix ? local.path : "127.0.0.1:" + std::to_string(local.port);
-    asio::co_spawn(ex_, serve_one(s, settings_.server_tls), asio::detached);
+    asio::co_spawn(ex_, serve_one(s, settings_.server_tls),
+                   rpcplugin::detail::log_exceptions(settings_.server_options.log, "rpcplugin.host",
+                                                     "a brokered gRPC server"));
     servers_.push_back(std::move(s));
     outgoing_.emplace_back(id, std::move(address));
     outgoing_signal_.cancel();

@@ -6,8 +6,9 @@
 
 #include "grpc/health/v1/health.pb.h"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -157,9 +158,15 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
                 {{"path", cmd.path}, {"pid", pid_text}});
 
     std::weak_ptr<plugin_client> weak = self;
-    asio::co_spawn(self->ex_, read_stdout(weak, self->child_), asio::detached);
-    asio::co_spawn(self->ex_, read_stderr(weak, self->child_), asio::detached);
-    asio::co_spawn(self->ex_, watch_exit(weak, self->child_), asio::detached);
+    asio::co_spawn(
+        self->ex_, read_stdout(weak, self->child_),
+        rpcplugin::detail::log_exceptions(cfg.log, log_module, "reading the plugin's stdout"));
+    asio::co_spawn(
+        self->ex_, read_stderr(weak, self->child_),
+        rpcplugin::detail::log_exceptions(cfg.log, log_module, "reading the plugin's stderr"));
+    asio::co_spawn(
+        self->ex_, watch_exit(weak, self->child_),
+        rpcplugin::detail::log_exceptions(cfg.log, log_module, "watching the plugin's exit"));
 
     // The handshake line, the exit, or the timeout, whichever comes first.
     const auto deadline = self->timings_.started + cfg.start_timeout;
@@ -315,9 +322,11 @@ plugin_client::connect(const std::string& target)
         bs.server_tls = *ctx;
     }
     broker_ = std::make_shared<host::broker>(ex_, std::move(bs));
-    asio::co_spawn(ex_, run_broker(broker_, channel_), asio::detached);
+    asio::co_spawn(ex_, run_broker(broker_, channel_),
+                   rpcplugin::detail::log_exceptions(cfg_.log, log_module, "the broker stream"));
     if (cfg_.consume_stdio)
-        asio::co_spawn(ex_, read_stdio(weak_from_this(), channel_), asio::detached);
+        asio::co_spawn(ex_, read_stdio(weak_from_this(), channel_),
+                       rpcplugin::detail::log_exceptions(cfg_.log, log_module, "the stdio stream"));
     co_return boost::system::result<void, failure>{};
 }
 

@@ -5,8 +5,9 @@
 
 #include "plugin/grpc_broker.pb.h"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,7 +41,9 @@ broker::accept_and_serve(std::uint32_t id, const std::function<void(grpc::server
     s.listener = std::make_unique<transport::listener>(std::move(*l));
     s.server = std::make_unique<grpc::server>(settings_.server_options);
     setup(*s.server);
-    asio::co_spawn(ex_, s.server->serve(*s.listener, settings_.server_tls), asio::detached);
+    asio::co_spawn(ex_, s.server->serve(*s.listener, settings_.server_tls),
+                   rpcplugin::detail::log_exceptions(settings_.server_options.log,
+                                                     "rpcplugin.plugin", "a brokered gRPC server"));
     const auto& local = s.listener->local_endpoint();
     conn_info info{id, settings_.network,
                    settings_.network == "unix" ? local.path

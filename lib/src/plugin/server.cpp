@@ -10,8 +10,9 @@
 
 #include "plugin/grpc_controller.pb.h"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -427,7 +428,9 @@ std::optional<std::string> server::announcement(const startup& s)
 bool server::announce(const startup& s)
 {
     // Serve, then announce: the line is printed once the listener accepts.
-    asio::co_spawn(s.ex, grpc_.serve(*listener_, tls_), asio::detached);
+    asio::co_spawn(
+        s.ex, grpc_.serve(*listener_, tls_),
+        rpcplugin::detail::log_exceptions(log_, log_module, "the gRPC server", [this] { stop(); }));
     const auto text = announcement(s);
     if (!text)
         return false;
@@ -453,7 +456,9 @@ bool server::announce(const startup& s)
 asio::awaitable<void> server::run_until_stopped(const startup& s)
 {
     if (!cfg_.shutdown_file_path.empty())
-        asio::co_spawn(s.ex, watch_shutdown_file(), asio::detached);
+        asio::co_spawn(
+            s.ex, watch_shutdown_file(),
+            rpcplugin::detail::log_exceptions(log_, log_module, "the shutdown file watch"));
     if (!stopping_)
         co_await stop_signal_->async_wait(use_tuple);
 }

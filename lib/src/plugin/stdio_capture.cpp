@@ -1,7 +1,8 @@
 #include "rpcplugin/plugin/stdio_capture.hpp"
 
+#include "detail/log_exceptions.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -185,7 +186,9 @@ boost::system::result<void> stdio_capture::activate()
         close_fd(pipe_write_[i]);
     }
     for (int i = 0; i < 2; ++i)
-        asio::co_spawn(r->io, pump(*r->pipes[i], channels[i], sink_), asio::detached);
+        asio::co_spawn(r->io, pump(*r->pipes[i], channels[i], sink_),
+                       rpcplugin::detail::log_exceptions(sink_.log(), "rpcplugin.stdio",
+                                                         "the stdio capture pump"));
     reader_ = std::move(r);
     active_ = true;
     try

@@ -75,6 +75,9 @@ public:
     /** Registers `/plugin.GRPCStdio/StreamStdio` on `srv`; this object must outlive it. */
     void add_to(grpc::server& srv);
 
+    /** The logger given to the constructor. */
+    const logger& log() const noexcept { return log_; }
+
 private:
     asio::awaitable<grpc::status> stream(grpc::server_context& ctx);
     void report_drops();
