@@ -33,7 +33,25 @@ struct fake_clock
     {
         return [t = t] { return *t; };
     }
-    void advance(std::chrono::milliseconds d) const { *t += d; }
+    void advance(stage::token_bucket::clock::duration d) const { *t += d; }
+
+    // Waiting mode's sleep on this clock: moves it on by what was asked (or by `step` when
+    // set, so that one wait takes several sleeps), and adds up the time slept.
+    void install(stage::rate_limit_options& opts,
+                 std::shared_ptr<stage::token_bucket::clock::duration> slept,
+                 stage::token_bucket::clock::duration step = {}) const
+    {
+        opts.now = fn();
+        opts.sleep = [t = t, slept,
+                      step](stage::token_bucket::clock::duration d) -> asio::awaitable<bool>
+        {
+            const auto by =
+                step > stage::token_bucket::clock::duration::zero() ? std::min(d, step) : d;
+            *t += by;
+            *slept += by;
+            co_return true;
+        };
+    }
 };
 
 // Two application methods that count the calls their handlers saw, and health.
@@ -48,28 +66,28 @@ struct fixture
     explicit fixture(stage::rate_limit_options opts)
     {
         for (const char* path : {"/test.Limited/A", "/test.Limited/B"})
-            srv.add_unary<msg, reply>(path,
-                                      [this](grpc::server_context&, const msg&, reply&)
-                                          -> asio::awaitable<grpc::status>
-                                      {
-                                          ++handled;
-                                          co_return grpc::status();
-                                      });
-        srv.add_client_streaming<msg, reply>(
-            "/test.Limited/Upload",
-            [this](grpc::server_context&, grpc::server_reader<msg>& r, reply&)
-                -> asio::awaitable<grpc::status>
-            {
-                ++handled;
-                msg m;
-                for (;;)
+            srv.add_unary<msg, reply>(
+                path,
+                [this](grpc::server_context&, const msg&, reply&) -> asio::awaitable<grpc::status>
                 {
-                    bool more = co_await r.read(m);
-                    if (!more)
-                        break;
-                }
-                co_return grpc::status();
-            });
+                    ++handled;
+                    co_return grpc::status();
+                });
+        srv.add_client_streaming<msg, reply>("/test.Limited/Upload",
+                                             [this](grpc::server_context&,
+                                                    grpc::server_reader<msg>& r,
+                                                    reply&) -> asio::awaitable<grpc::status>
+                                             {
+                                                 ++handled;
+                                                 msg m;
+                                                 for (;;)
+                                                 {
+                                                     bool more = co_await r.read(m);
+                                                     if (!more)
+                                                         break;
+                                                 }
+                                                 co_return grpc::status();
+                                             });
         health.set_status("", health::serving_status::serving);
         health.add_to(srv);
         srv.add_call_stage(stage::rate_limit(std::move(opts)));
@@ -212,33 +230,79 @@ TEST_SUITE("stage")
         ch->close();
     }
 
-    TEST_CASE("rate_limit: waiting mode admits a call when its token arrives, within its deadline")
+    TEST_CASE("rate_limit: waiting mode admits a call after sleeping exactly until its token")
     {
-        stage::rate_limit_options opts; // real clock: one token every 100 ms
+        fake_clock clock;
+        auto slept = std::make_shared<stage::token_bucket::clock::duration>();
+        stage::rate_limit_options opts; // one token every 100 ms
         opts.requests_per_second = 10;
+        opts.burst = 1;
+        opts.max_wait = 5s;
+        clock.install(opts, slept);
+        fixture f(opts);
+        auto ch = test::run(f.io, f.local.connect());
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
+        CHECK(*slept == stage::token_bucket::clock::duration::zero());
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok()); // waited for it
+        CHECK(*slept == 100ms);
+        CHECK(f.handled == 2);
+        ch->close();
+    }
+
+    TEST_CASE("rate_limit: waiting mode keeps waiting across short sleeps, up to max_wait")
+    {
+        fake_clock clock;
+        auto slept = std::make_shared<stage::token_bucket::clock::duration>();
+        stage::rate_limit_options opts;
+        opts.requests_per_second = 10;
+        opts.burst = 1;
+        opts.max_wait = 150ms;
+        clock.install(opts, slept, 30ms); // each sleep ends early: the stage asks again
+        fixture f(opts);
+        auto ch = test::run(f.io, f.local.connect());
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
+        // Sleeps of 30, 30, 30 and 10 ms reach the token (the bucket counts in doubles: the
+        // last sleep may be a nanosecond longer).
+        CHECK(*slept >= 100ms);
+        CHECK(*slept <= 100ms + 1us);
+        *slept = {};
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok()); // the next one, 100 ms on
+        CHECK(*slept >= 100ms);
+        CHECK(*slept <= 100ms + 1us);
+        CHECK(f.handled == 3);
+        ch->close();
+    }
+
+    TEST_CASE("rate_limit: waiting mode refuses at once when the token would come after max_wait")
+    {
+        fake_clock clock;
+        auto slept = std::make_shared<stage::token_bucket::clock::duration>();
+        stage::rate_limit_options opts;
+        opts.requests_per_second = 0.1; // one token every 10 s
+        opts.burst = 1;
+        opts.max_wait = 200ms;
+        clock.install(opts, slept);
+        fixture f(opts);
+        auto ch = test::run(f.io, f.local.connect());
+        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
+        check_exceeded(test::run(f.io, call(ch, "/test.Limited/A")));
+        CHECK(*slept == stage::token_bucket::clock::duration::zero());
+        CHECK(f.handled == 1);
+        ch->close();
+    }
+
+    TEST_CASE("rate_limit: waiting mode by default sleeps on a real timer")
+    {
+        stage::rate_limit_options opts; // real clock and timer: one token every 20 ms
+        opts.requests_per_second = 50;
         opts.burst = 1;
         opts.max_wait = 5s;
         fixture f(opts);
         auto ch = test::run(f.io, f.local.connect());
         CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
-        auto t0 = std::chrono::steady_clock::now();
         CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok()); // waited for it
-        CHECK(std::chrono::steady_clock::now() - t0 >= 50ms);
         CHECK(f.handled == 2);
-        ch->close();
-    }
-
-    TEST_CASE("rate_limit: waiting mode refuses when the token would come after max_wait")
-    {
-        stage::rate_limit_options opts;
-        opts.requests_per_second = 0.1; // one token every 10 s
-        opts.burst = 1;
-        opts.max_wait = 200ms;
-        fixture f(opts);
-        auto ch = test::run(f.io, f.local.connect());
-        CHECK(test::run(f.io, call(ch, "/test.Limited/A")).ok());
-        check_exceeded(test::run(f.io, call(ch, "/test.Limited/A")));
-        CHECK(f.handled == 1);
         ch->close();
     }
 }

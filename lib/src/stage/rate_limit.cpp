@@ -60,9 +60,12 @@ private:
     {
         switch (opts_.scope)
         {
-        case rate_limit_scope::global: return global_;
-        case rate_limit_scope::per_connection: return keyed(by_connection_, ctx.connection_id(), now);
-        case rate_limit_scope::per_method: return keyed(by_method_, ctx.method(), now);
+        case rate_limit_scope::global:
+            return global_;
+        case rate_limit_scope::per_connection:
+            return keyed(by_connection_, ctx.connection_id(), now);
+        case rate_limit_scope::per_method:
+            return keyed(by_method_, ctx.method(), now);
         }
         return global_;
     }
@@ -92,6 +95,15 @@ grpc::status exceeded()
     return grpc::status(grpc::status_code::resource_exhausted, "rate limit exceeded");
 }
 
+asio::awaitable<bool> sleep_for(const rate_limit_options& opts, clock::duration d)
+{
+    if (opts.sleep)
+        co_return co_await opts.sleep(d);
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    auto [ec] = co_await t.async_wait(use_tuple);
+    co_return !ec;
+}
+
 asio::awaitable<grpc::status> limit(std::shared_ptr<limiter> l, grpc::server_context& ctx,
                                     grpc::call_next next)
 {
@@ -107,7 +119,7 @@ asio::awaitable<grpc::status> limit(std::shared_ptr<limiter> l, grpc::server_con
         if (opts.max_wait <= std::chrono::milliseconds::zero())
             co_return exceeded();
         // Waiting mode: sleep for the token, within max_wait and the call's deadline.
-        auto now = clock::now();
+        const auto now = opts.now();
         if (!give_up)
         {
             give_up = now + opts.max_wait;
@@ -116,9 +128,8 @@ asio::awaitable<grpc::status> limit(std::shared_ptr<limiter> l, grpc::server_con
         }
         if (now + wait > *give_up)
             co_return exceeded();
-        asio::steady_timer t(co_await asio::this_coro::executor, wait);
-        auto [ec] = co_await t.async_wait(use_tuple);
-        if (ec || ctx.cancelled())
+        const bool slept = co_await sleep_for(opts, wait);
+        if (!slept || ctx.cancelled())
             co_return grpc::status(grpc::status_code::cancelled, "call cancelled");
     }
     co_return co_await next(ctx);

@@ -43,8 +43,20 @@ struct rate_limit_options
      * when none came in time.
      */
     std::chrono::milliseconds max_wait{0};
-    /** The clock; tests inject a fake one. */
-    std::function<token_bucket::clock::time_point()> now = [] { return token_bucket::clock::now(); };
+    /**
+     * The clock, the only one the stage reads (the buckets and waiting mode's give-up time);
+     * tests inject a fake one. A call's deadline is compared with it, so a clock other than
+     * `steady_clock` must count from the same epoch for deadlines to apply.
+     */
+    std::function<token_bucket::clock::time_point()> now = []
+    { return token_bucket::clock::now(); };
+    /**
+     * How waiting mode waits `duration` for a token: true when the time has passed, false
+     * when the wait was interrupted (the call is then cancelled). Empty (the default): an
+     * `asio::steady_timer` on the call's executor. A test with a fake `now` advances its
+     * clock here.
+     */
+    std::function<asio::awaitable<bool>(token_bucket::clock::duration)> sleep;
 };
 
 /**
