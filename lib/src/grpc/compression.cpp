@@ -1,5 +1,6 @@
 #include "rpcplugin/grpc/compression.hpp"
 
+#include "rpcplugin/detail/text.hpp"
 #include "rpcplugin/grpc/error.hpp"
 
 #include <zlib.h>
@@ -43,24 +44,6 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept
         }
     }
     return true;
-}
-
-constexpr bool is_space(char c) noexcept
-{
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_space(s.front()))
-    {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_space(s.back()))
-    {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 int window_bits(encoding e) noexcept
@@ -327,7 +310,7 @@ bool accepts(std::string_view accept_encoding_header_value, encoding e) noexcept
         {
             item = item.substr(0, semi);
         }
-        if (iequals(trim(item), wanted))
+        if (iequals(rpcplugin::detail::trim(item, " \t"), wanted))
         {
             return true;
         }

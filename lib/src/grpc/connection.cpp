@@ -94,17 +94,13 @@ void answer_status(http2::server_session& s, std::int32_t id, const status& st)
 
 std::string unknown_method_message(const server& srv, std::string_view path)
 {
-    std::string_view p = path;
-    if (p.starts_with('/'))
-        p.remove_prefix(1);
-    auto slash = p.find('/');
-    if (slash == std::string_view::npos)
+    const auto split = split_method_path(path);
+    if (!split)
         return "malformed method name: " + std::string(path);
-    auto service = p.substr(0, slash);
-    if (!srv.has_service(service))
-        return "unknown service " + std::string(service);
-    return "unknown method " + std::string(p.substr(slash + 1)) + " for service " +
-           std::string(service);
+    if (!srv.has_service(split->service))
+        return "unknown service " + std::string(split->service);
+    return "unknown method " + std::string(split->method) + " for service " +
+           std::string(split->service);
 }
 
 class dispatcher final : public http2::dispatcher

@@ -24,6 +24,16 @@ std::string_view to_string(rpc_kind kind) noexcept
     return "unknown";
 }
 
+std::optional<method_path> split_method_path(std::string_view path) noexcept
+{
+    if (path.starts_with('/'))
+        path.remove_prefix(1);
+    const auto slash = path.find('/');
+    if (slash == std::string_view::npos)
+        return std::nullopt;
+    return method_path{path.substr(0, slash), path.substr(slash + 1)};
+}
+
 server::server(server_options opts)
     : opts_(std::move(opts))
     , serve_last_step_([this](connection_context& c) { return detail::run_connection(*this, c); })
@@ -34,12 +44,8 @@ server::~server() = default;
 
 void server::add_method(std::string path, rpc_kind kind, raw_handler handler)
 {
-    // "/package.Service/Method" -> "package.Service"
-    std::string_view p = path;
-    if (p.starts_with('/'))
-        p.remove_prefix(1);
-    if (auto slash = p.find('/'); slash != std::string_view::npos)
-        services_.emplace(p.substr(0, slash));
+    if (auto split = split_method_path(path))
+        services_.emplace(split->service);
     methods_.insert_or_assign(std::move(path), method_entry{kind, std::move(handler)});
 }
 

@@ -2,6 +2,7 @@
 
 #include "wire/detail/json.hpp"
 #include "rpcplugin/wire/json.hpp"
+#include "rpcplugin/detail/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -30,11 +31,7 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int lo, int hi)
 std::optional<log_level> level_from_string(std::string_view s)
 {
     // hclog.LevelFromString: trimmed, case-insensitive.
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    std::string lower(s);
+    std::string lower(rpcplugin::detail::trim(s));
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static constexpr std::array<std::pair<std::string_view, log_level>, 5> names{{

@@ -3,6 +3,7 @@
 #include "rpcplugin/wire/certificate.hpp"
 #include "rpcplugin/wire/handshake.hpp"
 #include "rpcplugin/wire/json.hpp"
+#include "rpcplugin/detail/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -20,19 +21,7 @@ using boost::system::result;
 
 constexpr std::string_view file_prefix = "file://";
 
-bool is_space(char c) noexcept
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
+using rpcplugin::detail::trim;
 
 std::string lower(std::string_view s)
 {

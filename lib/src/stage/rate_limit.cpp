@@ -18,14 +18,6 @@ namespace
 {
 using clock = token_bucket::clock;
 
-// "/package.Service/Method" -> "package.Service"
-std::string_view service_of(std::string_view path) noexcept
-{
-    if (path.starts_with('/'))
-        path.remove_prefix(1);
-    return path.substr(0, path.find('/'));
-}
-
 class limiter
 {
 public:
@@ -39,7 +31,10 @@ public:
 
     bool exempt(std::string_view path) const noexcept
     {
-        auto svc = service_of(path);
+        // A path without a method counts as a service name (the call fails later anyway).
+        const auto split = grpc::split_method_path(path);
+        const std::string_view svc =
+            split ? split->service : path.substr(path.starts_with('/') ? 1 : 0);
         return std::find(opts_.exempt_services.begin(), opts_.exempt_services.end(), svc) !=
                opts_.exempt_services.end();
     }

@@ -3,6 +3,7 @@
 #include "rpcplugin/codec/base64.hpp"
 #include "rpcplugin/wire/certificate.hpp"
 #include "rpcplugin/wire/json.hpp"
+#include "rpcplugin/detail/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -31,19 +32,7 @@ constexpr std::string_view mux_not_supported =
 constexpr std::string_view base64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-bool is_space(char c) noexcept
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
+using rpcplugin::detail::trim;
 
 std::vector<std::string_view> split(std::string_view s, char separator)
 {

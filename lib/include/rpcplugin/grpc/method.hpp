@@ -9,6 +9,7 @@
 #include "rpcplugin/grpc/status.hpp"
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
 namespace rpcplugin::grpc
@@ -26,6 +27,21 @@ enum class rpc_kind
 
 /** "unary", "client_streaming", "server_streaming" or "bidi_streaming". */
 std::string_view to_string(rpc_kind kind) noexcept;
+
+/** The two names of a method path `/package.Service/Method`. */
+struct method_path
+{
+    /** `package.Service`. */
+    std::string_view service;
+    /** `Method`. */
+    std::string_view method;
+};
+
+/**
+ * Splits `/package.Service/Method` (the leading `/` optional) at its first `/` after the
+ * service; `nullopt` when there is no second `/`. The views point into `path`.
+ */
+std::optional<method_path> split_method_path(std::string_view path) noexcept;
 
 /**
  * A handler over raw message bytes. It reads and writes through the context and returns
