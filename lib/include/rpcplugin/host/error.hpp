@@ -12,7 +12,9 @@
 
 namespace rpcplugin::host
 {
+/** Why a plugin could not be launched, reached or understood: `wire::errc`. */
 using errc = wire::errc;
+/** The error of the host's operations: `wire::error` (code, message). */
 using failure = wire::error;
 using wire::make_error;
 using wire::make_error_code;

@@ -135,7 +135,12 @@ private:
 [[noreturn]] void throw_exception_from_error(const error& e, const boost::source_location& loc);
 } // namespace rpcplugin::wire
 
+// Lets `rpcplugin::wire::errc` convert implicitly to `boost::system::error_code`.
+// Hidden from the API reference: Doxygen cannot place a specialization declared by its
+// qualified name.
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<rpcplugin::wire::errc> : std::true_type
 {
 };
+/// @endcond
