@@ -114,7 +114,7 @@ channel::channel(asio::any_io_executor ex, channel_options opts, std::string aut
 channel::~channel()
 {
     if (conn_ && !conn_->done)
-        conn_->session.terminate(NGHTTP2_NO_ERROR);
+        conn_->session.terminate(http2::code::no_error);
 }
 
 namespace
@@ -230,7 +230,7 @@ void channel::close()
 {
     closed_ = true;
     if (conn_ && !conn_->done)
-        conn_->session.terminate(NGHTTP2_NO_ERROR);
+        conn_->session.terminate(http2::code::no_error);
 }
 
 http2::client_session* channel::session() noexcept
