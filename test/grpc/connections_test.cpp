@@ -112,6 +112,19 @@ TEST_SUITE("grpc")
         CHECK(c.size() == 0);
     }
 
+    TEST_CASE("connections: join refuses a member beyond max_connections")
+    {
+        asio::io_context io;
+        connections c;
+        CHECK(c.join(1, io.get_executor(), 2));
+        CHECK(c.join(2, io.get_executor(), 2));
+        CHECK_FALSE(c.join(3, io.get_executor(), 2));
+        c.leave(1);
+        CHECK(c.join(3, io.get_executor(), 2));
+        CHECK(c.join(4, io.get_executor())); // 0: no limit
+        CHECK(c.size() == 3);
+    }
+
     TEST_CASE("connections: the drain flag is set once and refuses new listeners")
     {
         asio::io_context io;

@@ -190,13 +190,12 @@ asio::awaitable<void> run(const server& srv, connections& conns, Socket sock, co
 {
     door_context d{
         srv, conns, c, {}, asio::steady_timer(sock.get_executor(), c.handshake_deadline)};
-    handshake_place place(conns, srv.options().max_pending_handshakes);
+    const auto max_pending = srv.options().admission.max_pending_handshakes;
+    handshake_place place(conns, max_pending);
     if (!place)
     {
-        d.log().log(
-            log_level::warn, log_module, "too many connections in their handshake; closed",
-            {{"peer", c.peer},
-             {"max_pending_handshakes", std::to_string(srv.options().max_pending_handshakes)}});
+        d.log().log(log_level::warn, log_module, "too many connections in their handshake; closed",
+                    {{"peer", c.peer}, {"max_pending_handshakes", std::to_string(max_pending)}});
         co_return;
     }
     auto guess = co_await detect(sock, d);

@@ -31,11 +31,13 @@ private:
 connections::connections() = default;
 connections::~connections() = default;
 
-std::shared_ptr<connections::member> connections::join(std::uint64_t id,
-                                                       asio::any_io_executor strand)
+std::shared_ptr<connections::member>
+connections::join(std::uint64_t id, asio::any_io_executor strand, std::size_t max_connections)
 {
     auto m = std::make_shared<member>(std::move(strand));
     std::lock_guard lock(mutex_);
+    if (max_connections != 0 && members_.size() >= max_connections)
+        return nullptr;
     members_.emplace(id, m);
     return m;
 }

@@ -163,9 +163,17 @@ asio::awaitable<void> server::serve_connection(transport::socket s,
                          std::move(tls),
                          std::chrono::steady_clock::now() + opts_.http2.preface_timeout,
                          opts_.http2};
-    // The connection is a member of the server's task group until it ends: the drain
-    // cancels it through the member's signal and awaits its end.
-    auto member = connections_->join(c.id, ex);
+    // Admission: the connection is a member of the server's task group until it ends (the
+    // drain cancels it through the member's signal and awaits its end), unless the group
+    // is full.
+    auto member = connections_->join(c.id, ex, opts_.admission.max_connections);
+    if (!member)
+    {
+        opts_.log.log(log_level::warn, "rpcplugin.grpc", "connection refused: too many connections",
+                      {{"peer", c.peer},
+                       {"max_connections", std::to_string(opts_.admission.max_connections)}});
+        co_return;
+    }
     struct leave
     {
         detail::connections& conns;

@@ -139,13 +139,15 @@ public:
                                 std::shared_ptr<asio::ssl::context> tls = nullptr);
 
     /**
-     * Serves one accepted connection to its end: the connection stages, then protocol
+     * Serves one accepted connection to its end: the admission policy
+     * (`server_options::admission`), the connection stages, then the front door: protocol
      * detection (a clear answer to HTTP/1.x and to TLS/plaintext mismatches), the TLS
      * handshake when `tls` is given (a stage may change it), then HTTP/2. Runs on the
      * socket's executor, which should be a strand.
      *
-     * Completes when the connection is closed. Cancellation: terminal cancellation closes
-     * the connection and cancels its calls.
+     * Completes when the connection is closed and the handlers of its calls have returned.
+     * Cancellation: terminal cancellation closes the connection and cancels its calls
+     * (the drain uses it).
      */
     asio::awaitable<void> serve_connection(transport::socket s,
                                            std::shared_ptr<asio::ssl::context> tls = nullptr);
@@ -172,7 +174,7 @@ public:
         included). */
     std::size_t connection_count() const;
 
-    /** Connections currently in their handshake (see `server_options::max_pending_handshakes`). */
+    /** Connections currently in their handshake (see `server_options::admission`). */
     std::size_t pending_handshakes() const noexcept;
 
 private:

@@ -64,8 +64,10 @@ public:
     connections(const connections&) = delete;
     connections& operator=(const connections&) = delete;
 
-    /** Adds connection `id`, run on `strand`, to the group. */
-    std::shared_ptr<member> join(std::uint64_t id, asio::any_io_executor strand);
+    /** Adds connection `id`, run on `strand`, to the group; nullptr when the group has
+        `max_connections` members already (0: no limit). */
+    std::shared_ptr<member> join(std::uint64_t id, asio::any_io_executor strand,
+                                 std::size_t max_connections = 0);
     /** Removes connection `id` (its coroutine completed); wakes `wait_empty` after the last. */
     void leave(std::uint64_t id);
     /** Connections in the group. */
