@@ -1,5 +1,6 @@
 #include "rpcplugin/grpc/channel.hpp"
 
+#include "rpcplugin/detail/report.hpp"
 #include "rpcplugin/detail/strand.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 #include "rpcplugin/http2/serve.hpp"
@@ -9,7 +10,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -187,7 +187,17 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
     ch->tls_session_ = std::move(session);
     auto c = std::make_shared<connection>(tls_ctx, std::move(*stream), strand, ch->opts_.http2);
     ch->conn_ = c;
-    asio::co_spawn(strand, ch->run(c), asio::detached);
+    // A failure of the connection's coroutine fails its calls and the channel, and is logged.
+    auto fail_connection = [c]
+    {
+        c->done = true;
+        c->session.close_all_streams(http2::connection_lost);
+        c->session.ready_signal().notify();
+    };
+    asio::co_spawn(strand, ch->run(c),
+                   rpcplugin::detail::report_to(opts.log, "rpcplugin.client",
+                                                "connection ended with an exception",
+                                                std::move(fail_connection)));
     // Wait for the server's SETTINGS (or a failure) within the deadline.
     while (!c->session.preface_received() && !c->done)
     {

@@ -3,6 +3,7 @@
 #include "grpc/detail/connection.hpp"
 #include "grpc/detail/connections.hpp"
 #include "grpc/detail/drain.hpp"
+#include "rpcplugin/detail/report.hpp"
 #include "rpcplugin/detail/strand.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -87,21 +88,8 @@ asio::awaitable<void> server::serve(transport::listener& l, std::shared_ptr<asio
             continue;
         }
         asio::co_spawn(strand, serve_connection(std::move(sock), tls),
-                       [this](std::exception_ptr e)
-                       {
-                           if (!e)
-                               return;
-                           try
-                           {
-                               std::rethrow_exception(e);
-                           }
-                           catch (const std::exception& x)
-                           {
-                               opts_.log.log(log_level::error, "rpcplugin.grpc",
-                                             "connection ended with an exception",
-                                             {{"error", x.what()}});
-                           }
-                       });
+                       rpcplugin::detail::report_to(opts_.log, "rpcplugin.grpc",
+                                                    "connection ended with an exception"));
     }
 }
 
