@@ -7,7 +7,6 @@
 #include "grpc/health/v1/health.pb.h"
 
 #include <rpcplugin/health/service.hpp>
-#include <rpcplugin/stage/admission.hpp>
 #include <rpcplugin/stage/rate_limit.hpp>
 
 #include <doctest/doctest.h>
@@ -28,7 +27,7 @@ asio::awaitable<grpc::status> call(std::shared_ptr<grpc::channel> ch, grpc::call
 }
 } // namespace
 
-TEST_CASE("README: a bearer-token stage composed with admission and the rate limiter")
+TEST_CASE("README: a bearer-token stage composed with the admission policy and the rate limiter")
 {
     asio::io_context io;
     grpc::server server;
@@ -40,12 +39,10 @@ TEST_CASE("README: a bearer-token stage composed with admission and the rate lim
                                      ++handled;
                                      co_return grpc::status();
                                  });
-    stage::admission_options admit;
-    admit.max_connections = 64;
     stage::rate_limit_options limit;
     limit.requests_per_second = 100;
     limit.burst = 10;
-    server.add_connection_stage(stage::admission(admit));
+    server.options().admission.max_connections = 64;
     server.add_call_stage(example::bearer_token("s3cret"));
     server.add_call_stage(stage::rate_limit(limit));
     test::local_server local(io, server);

@@ -283,7 +283,7 @@ struct world
             return false;
         }
         n = n == 0 || n > to_server.size() ? to_server.size() : n;
-        auto ec = session->receive({to_server.data(), n});
+        auto ec = session->receive({to_server.data(), n}, std::chrono::steady_clock::now());
         to_server.erase(to_server.begin(), to_server.begin() + static_cast<std::ptrdiff_t>(n));
         if (ec)
         {

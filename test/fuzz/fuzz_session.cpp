@@ -77,12 +77,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         const auto& cfg = srv.options().http2;
         http2::server_session session(io.get_executor(), cfg, *dispatcher);
-        boost::system::error_code error = session.receive(bytes(preface));
+        boost::system::error_code error = session.receive(bytes(preface), std::chrono::steady_clock::now());
         std::span<const std::uint8_t> in(data, size);
         while (!error && session.want_read() && !in.empty())
         {
             auto n = std::min(chunk, in.size());
-            error = session.receive(in.first(n));
+            error = session.receive(in.first(n), std::chrono::steady_clock::now());
             in = in.subspan(n);
             settle(io, session, cfg, out_frames);
         }

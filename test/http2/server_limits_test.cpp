@@ -35,12 +35,15 @@ struct fixture
     {
         session = std::make_unique<http2::server_session>(io.get_executor(), cfg, dispatcher);
         t0 = std::chrono::steady_clock::now(); // not before the session's own clock start
-        REQUIRE_FALSE(feed(raw::preface(std::move(client_settings))));
+        REQUIRE_FALSE(session->receive(raw::preface(std::move(client_settings)), t0));
         raw::drain(*session);
         REQUIRE_FALSE(feed(raw::frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0)));
     }
 
-    error_code feed(const raw::bytes& b) { return session->receive(b); }
+    error_code feed(const raw::bytes& b)
+    {
+        return session->receive(b, std::chrono::steady_clock::now());
+    }
 
     error_code feed_all(std::vector<raw::bytes> frames)
     {

@@ -1,5 +1,6 @@
 #include "rpcplugin/http2/server_session.hpp"
 
+#include "raw_frames.hpp"
 #include "rpcplugin/http2/error.hpp"
 #include "support/h2_fakes.hpp"
 #include "support/h2_peer.hpp"
@@ -8,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -560,7 +562,7 @@ TEST_SUITE("http2")
         auto deliver_to_server = [&]
         {
             auto bytes = f.peer.take_output();
-            REQUIRE_FALSE(f.session->receive(bytes));
+            REQUIRE_FALSE(f.session->receive(bytes, std::chrono::steady_clock::now()));
         };
         auto take_from_server = [&]
         {
@@ -669,17 +671,24 @@ TEST_SUITE("http2")
         CHECK(f.dispatcher.requests.back().id == ids.back());
     }
 
-    TEST_CASE("server_session fails on bytes that are not the HTTP/2 preface")
+    TEST_CASE("server_session answers bytes that are not the HTTP/2 preface with GOAWAY(PROTOCOL_ERROR)")
     {
         fixture f;
-        std::string_view http1 = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        auto ec = f.session->receive(
-            {reinterpret_cast<const unsigned char*>(http1.data()), http1.size()});
+        std::string_view junk = "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n";
+        auto ec = f.session->receive({reinterpret_cast<const unsigned char*>(junk.data()), junk.size()},
+                                     std::chrono::steady_clock::now());
         REQUIRE(ec);
         CHECK(ec.category() == http2::nghttp2_category());
         CHECK(ec.value() == NGHTTP2_ERR_BAD_CLIENT_MAGIC);
         CHECK_FALSE(f.session->preface_received());
         CHECK(f.dispatcher.requests.empty());
+        // RFC 9113 section 3.4: a connection error of type PROTOCOL_ERROR, said with GOAWAY.
+        auto frames = rpcplugin::test::raw::drain(*f.session);
+        auto goaways = rpcplugin::test::raw::of_type(frames, NGHTTP2_GOAWAY);
+        REQUIRE(goaways.size() == 1);
+        CHECK(goaways[0].goaway_code() == NGHTTP2_PROTOCOL_ERROR);
+        CHECK(goaways[0].goaway_last_id() == 0);
+        CHECK(goaways[0].goaway_debug() == "invalid connection preface");
     }
 
     TEST_CASE("server_session fails with errc::internal when the dispatcher throws")

@@ -108,7 +108,7 @@ int main(int argc, char** argv)
     int threads = threads_env ? std::atoi(threads_env) : 1;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     rpcplugin::http2::settings h2;
-    std::uint64_t max_pending_handshakes = rpcplugin::grpc::server_options{}.max_pending_handshakes;
+    std::uint64_t max_pending_handshakes = rpcplugin::grpc::server_options{}.admission.max_pending_handshakes;
     using ms = std::chrono::milliseconds;
     // Flags that set one numeric field of http2::settings.
     const std::map<std::string_view, std::function<void(std::uint64_t)>> limits = {
@@ -174,7 +174,7 @@ int main(int argc, char** argv)
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
         srv.options().http2 = h2;
-        srv.options().max_pending_handshakes = static_cast<std::size_t>(max_pending_handshakes);
+        srv.options().admission.max_pending_handshakes = static_cast<std::size_t>(max_pending_handshakes);
         ::grpc::testing::TestService::register_service(srv, service);
 
         std::shared_ptr<asio::ssl::context> tls;

@@ -8,7 +8,9 @@ text body; a TLS ClientHello gets the connection closed. TLS listener (free loop
 port, throwaway self-signed certificate for localhost): an HTTP/2 preface in plaintext
 gets SETTINGS + GOAWAY(PROTOCOL_ERROR, "TLS required") then close; an HTTP/1.1 request in
 plaintext gets a 400 text answer; a TLS client offering only ALPN http/1.1 fails the
-handshake with a no_application_protocol alert. After each case the server must be alive
+handshake with a no_application_protocol alert. Bytes that are none of these (an invalid
+connection preface), in plaintext or inside TLS, get the server's SETTINGS and
+GOAWAY(PROTOCOL_ERROR) (RFC 9113 section 3.4) then close. After each case the server must be alive
 and answer a UnaryCall on a new connection (over TLS with ALPN h2 for the TLS listener).
 """
 import ssl
@@ -54,11 +56,10 @@ def tls_hello_on_plaintext(srv):
     assert eof and not data, "expected a plain close, got %r (eof=%s)" % (data[:64], eof)
 
 
-def preface_on_tls(srv):
-    with srv.connect() as s:
-        s.sendall(PREFACE)
-        data, eof = recv_all(s)
-    assert eof, "connection not closed: %r" % data
+INVALID_PREFACE = b"hello, this is not an HTTP/2 connection preface\r\n\r\n"
+
+
+def parse_frames(data):
     frames = []
     while data:
         assert len(data) >= 9, "truncated frame header: %r" % data
@@ -66,6 +67,42 @@ def preface_on_tls(srv):
         f.parse_body(memoryview(data[9:9 + n]))
         frames.append(f)
         data = data[9 + n:]
+    return frames
+
+
+def invalid_preface(sock):
+    """Sends bytes that are not the client preface: SETTINGS first, GOAWAY(PROTOCOL_ERROR)
+    with last stream id 0 last, then the connection is closed."""
+    sock.sendall(INVALID_PREFACE)
+    data, eof = recv_all(sock)
+    assert eof, "connection not closed: %r" % data
+    frames = parse_frames(data)
+    assert frames and isinstance(frames[0], SettingsFrame), frames
+    g = frames[-1]
+    assert isinstance(g, GoAwayFrame), frames
+    assert g.error_code == 1 and g.last_stream_id == 0, \
+        "GOAWAY(%d, last %d, %r)" % (g.error_code, g.last_stream_id, g.additional_data)
+    assert sum(isinstance(f, GoAwayFrame) for f in frames) == 1, frames
+
+
+def invalid_preface_plaintext(srv):
+    with srv.connect() as s:
+        invalid_preface(s)
+
+
+def invalid_preface_in_tls(srv, cafile):
+    ctx = client_tls_context(cafile)
+    with srv.connect() as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            invalid_preface(s)
+
+
+def preface_on_tls(srv):
+    with srv.connect() as s:
+        s.sendall(PREFACE)
+        data, eof = recv_all(s)
+    assert eof, "connection not closed: %r" % data
+    frames = parse_frames(data)
     assert [type(f) for f in frames] == [SettingsFrame, GoAwayFrame], frames
     g = frames[1]
     assert g.error_code == 1 and g.additional_data == b"TLS required", \
@@ -89,6 +126,8 @@ def main():
         t.server = srv
         t.case("plaintext_http1_request_505", lambda: http1_answer(srv, 505))
         t.case("plaintext_tls_client_hello_closed", lambda: tls_hello_on_plaintext(srv))
+        t.case("plaintext_invalid_preface_goaway_protocol_error",
+               lambda: invalid_preface_plaintext(srv))
         t.stop_server()
 
     with tempfile.TemporaryDirectory(prefix="rpcplugin-proto-") as d:
@@ -99,6 +138,8 @@ def main():
             t.case("tls_plaintext_h2_preface_goaway_tls_required", lambda: preface_on_tls(srv))
             t.case("tls_plaintext_http1_request_400", lambda: http1_answer(srv, 400))
             t.case("tls_alpn_http11_only_refused", lambda: alpn_http11_only(srv, cert))
+            t.case("tls_invalid_preface_goaway_protocol_error",
+                   lambda: invalid_preface_in_tls(srv, cert))
             return t.finish()
 
 

@@ -291,7 +291,7 @@ boost::system::error_code pump(h2_peer& peer, http2::server_session& server, int
         auto in = peer.take_output();
         if (feeding && !in.empty())
         {
-            if (auto ec = server.receive(in))
+            if (auto ec = server.receive(in, std::chrono::steady_clock::now()))
             {
                 first = first ? first : ec;
                 feeding = false;

@@ -1,13 +1,12 @@
 #include "rpcplugin/grpc/channel.hpp"
 
+#include "detail/log_exceptions.hpp"
 #include "rpcplugin/detail/strand.hpp"
 #include "rpcplugin/grpc/timeout.hpp"
 #include "rpcplugin/http2/serve.hpp"
 #include "rpcplugin/tls/context.hpp"
 #include "rpcplugin/transport/error.hpp"
 #include "rpcplugin/transport/stream.hpp"
-
-#include "detail/log_exceptions.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -115,7 +114,7 @@ channel::channel(asio::any_io_executor ex, channel_options opts, std::string aut
 channel::~channel()
 {
     if (conn_ && !conn_->done)
-        conn_->session.terminate(NGHTTP2_NO_ERROR);
+        conn_->session.terminate(http2::code::no_error);
 }
 
 namespace
@@ -188,9 +187,17 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
     ch->tls_session_ = std::move(session);
     auto c = std::make_shared<connection>(tls_ctx, std::move(*stream), strand, ch->opts_.http2);
     ch->conn_ = c;
+    // A failure of the connection's coroutine fails its calls and the channel, and is logged.
+    auto fail_connection = [c]
+    {
+        c->done = true;
+        c->session.close_all_streams(http2::connection_lost);
+        c->session.ready_signal().notify();
+    };
     asio::co_spawn(strand, ch->run(c),
-                   rpcplugin::detail::log_exceptions(ch->opts_.log, "rpcplugin.grpc",
-                                                     "a channel's connection"));
+                   rpcplugin::detail::log_exceptions(opts.log, "rpcplugin.grpc",
+                                                     "a channel's connection",
+                                                     std::move(fail_connection)));
     // Wait for the server's SETTINGS (or a failure) within the deadline.
     while (!c->session.preface_received() && !c->done)
     {
@@ -233,7 +240,7 @@ void channel::close()
 {
     closed_ = true;
     if (conn_ && !conn_->done)
-        conn_->session.terminate(NGHTTP2_NO_ERROR);
+        conn_->session.terminate(http2::code::no_error);
 }
 
 http2::client_session* channel::session() noexcept

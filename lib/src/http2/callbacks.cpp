@@ -1,8 +1,8 @@
-// Trampolines only: cast user_data, forward to the session, never throw into C.
+// Trampolines only: cast user_data, forward to the session's events, never throw into C.
 #include "http2/detail/callbacks.hpp"
 
-#include "rpcplugin/http2/client_session.hpp"
-#include "rpcplugin/http2/server_session.hpp"
+#include "http2/detail/client_state.hpp"
+#include "http2/detail/server_state.hpp"
 
 #include <memory>
 #include <new>
@@ -11,60 +11,67 @@ namespace rpcplugin::http2::detail
 {
 namespace
 {
-template <class Session>
-Session& self(void* user_data) noexcept
+template <class Events>
+typename Events::session& self(void* user_data) noexcept
 {
-    return *static_cast<Session*>(user_data);
+    return *static_cast<typename Events::session*>(user_data);
 }
 
-template <class Session>
+template <class Events>
 int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
-    return self<Session>(user).on_begin_headers(*frame);
+    return Events::on_begin_headers(self<Events>(user), *frame);
 }
 
-template <class Session>
+template <class Events>
 int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
               const uint8_t* value, size_t valuelen, uint8_t, void* user) noexcept
 {
-    return self<Session>(user).on_header(*frame, {name, namelen}, {value, valuelen});
+    return Events::on_header(self<Events>(user), *frame, {name, namelen}, {value, valuelen});
 }
 
-template <class Session>
+template <class Events>
 int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
-    return self<Session>(user).on_frame_recv(*frame);
+    return Events::on_frame_recv(self<Events>(user), *frame);
 }
 
-template <class Session>
+template <class Events>
 int on_data_chunk_recv(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
                        size_t len, void* user) noexcept
 {
-    return self<Session>(user).on_data_chunk(stream_id, {data, len});
+    return Events::on_data_chunk(self<Events>(user), stream_id, {data, len});
 }
 
-template <class Session>
+template <class Events>
 int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) noexcept
 {
-    return self<Session>(user).on_stream_close(stream_id, error_code);
+    return Events::on_stream_close(self<Events>(user), stream_id, error_code);
 }
 
-template <class Session>
+template <class Events>
 int on_send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd, size_t length,
                  nghttp2_data_source*, void* user) noexcept
 {
-    return self<Session>(user).send_data(*frame, framehd, length);
+    return Events::send_data(self<Events>(user), *frame, framehd, length);
+}
+
+template <class Events>
+ssize_t read_body(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
+                  uint32_t* data_flags, nghttp2_data_source*, void* user) noexcept
+{
+    return Events::read_body(self<Events>(user), stream_id, buf, length, data_flags);
 }
 
 int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
-    return self<server_session>(user).on_frame_send(*frame);
+    return server_events::on_frame_send(self<server_events>(user), *frame);
 }
 
 int on_invalid_frame_recv(nghttp2_session*, const nghttp2_frame* frame, int lib_error,
                           void* user) noexcept
 {
-    return self<server_session>(user).on_invalid_frame(*frame, lib_error);
+    return server_events::on_invalid_frame(self<server_events>(user), *frame, lib_error);
 }
 
 struct callbacks_deleter
@@ -77,51 +84,40 @@ struct callbacks_deleter
 
 using callbacks_ptr = std::unique_ptr<nghttp2_session_callbacks, callbacks_deleter>;
 
-template <class Session>
+template <class Events>
 callbacks_ptr build_common()
 {
     nghttp2_session_callbacks* cb = nullptr;
     if (nghttp2_session_callbacks_new(&cb) != 0)
         throw std::bad_alloc();
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers<Session>);
-    nghttp2_session_callbacks_set_on_header_callback(cb, on_header<Session>);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv<Session>);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv<Session>);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close<Session>);
-    nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data<Session>);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers<Events>);
+    nghttp2_session_callbacks_set_on_header_callback(cb, on_header<Events>);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv<Events>);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv<Events>);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close<Events>);
+    nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data<Events>);
     return callbacks_ptr(cb);
 }
 } // namespace
 
-const nghttp2_session_callbacks* server_callbacks()
+const session_callbacks& server_callbacks()
 {
     static const auto table = []
     {
-        auto cb = build_common<server_session>();
+        auto cb = build_common<server_events>();
         nghttp2_session_callbacks_set_on_frame_send_callback(cb.get(), on_frame_send);
         nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb.get(),
                                                                      on_invalid_frame_recv);
         return cb;
     }();
-    return table.get();
+    static const session_callbacks callbacks{table.get(), read_body<server_events>};
+    return callbacks;
 }
 
-const nghttp2_session_callbacks* client_callbacks()
+const session_callbacks& client_callbacks()
 {
-    static const auto table = build_common<client_session>();
-    return table.get();
-}
-
-ssize_t read_body_callback(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
-                           uint32_t* data_flags, nghttp2_data_source*, void* user) noexcept
-{
-    return self<server_session>(user).read_body(stream_id, buf, length, data_flags);
-}
-
-ssize_t read_request_body_callback(nghttp2_session*, int32_t stream_id, uint8_t* buf,
-                                   size_t length, uint32_t* data_flags, nghttp2_data_source*,
-                                   void* user) noexcept
-{
-    return self<client_session>(user).read_body(stream_id, buf, length, data_flags);
+    static const auto table = build_common<client_events>();
+    static const session_callbacks callbacks{table.get(), read_body<client_events>};
+    return callbacks;
 }
 } // namespace rpcplugin::http2::detail

@@ -11,19 +11,16 @@
 #include "rpcplugin/grpc/method.hpp"
 #include "rpcplugin/grpc/server_options.hpp"
 #include "rpcplugin/grpc/typed.hpp"
-#include "rpcplugin/http2/server_session.hpp"
 #include "rpcplugin/transport/stream.hpp"
 #include "rpcplugin/transport/listener.hpp"
 #include "rpcplugin/transport/socket.hpp"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -34,6 +31,11 @@
 
 namespace rpcplugin::grpc
 {
+namespace detail
+{
+class connections;
+}
+
 /**
  * Routes calls by `:path` to registered handlers and serves connections.
  *
@@ -137,13 +139,15 @@ public:
                                 std::shared_ptr<asio::ssl::context> tls = nullptr);
 
     /**
-     * Serves one accepted connection to its end: the connection stages, then protocol
+     * Serves one accepted connection to its end: the admission policy
+     * (`server_options::admission`), the connection stages, then the front door: protocol
      * detection (a clear answer to HTTP/1.x and to TLS/plaintext mismatches), the TLS
      * handshake when `tls` is given (a stage may change it), then HTTP/2. Runs on the
      * socket's executor, which should be a strand.
      *
-     * Completes when the connection is closed. Cancellation: terminal cancellation closes
-     * the connection and cancels its calls.
+     * Completes when the connection is closed and the handlers of its calls have returned.
+     * Cancellation: terminal cancellation closes the connection and cancels its calls
+     * (the drain uses it).
      */
     asio::awaitable<void> serve_connection(transport::socket s,
                                            std::shared_ptr<asio::ssl::context> tls = nullptr);
@@ -153,44 +157,25 @@ public:
      * every connection the GOAWAY shutdown notice and a PING, then the final GOAWAY with its
      * last stream id (on the PING's ACK, or after 100 ms at most), lets calls already
      * started run to completion for up to `grace` from the start of the drain, then
-     * closes the remaining connections, which cancels their calls (clients see a status,
-     * never a hang). New streams after the final GOAWAY are refused (clients see
-     * UNAVAILABLE).
+     * cancels the remaining connections (terminal cancellation of their coroutines), which
+     * closes them and cancels their calls (clients see a status, never a hang). New
+     * streams after the final GOAWAY are refused (clients see UNAVAILABLE). Connections
+     * still in their handshake are waited for and cancelled alike.
      *
-     * Completes when every connection is closed. Safe to call from any thread, more than
+     * Completes when every connection has ended (it awaits the last one; no polling). Safe to call from any thread, more than
      * once (later calls wait for the same end). Cancellation: not cancellable.
      */
     asio::awaitable<void> drain(std::chrono::milliseconds grace);
 
     /** True once `drain` started. */
-    bool draining() const noexcept { return draining_.load(); }
+    bool draining() const noexcept;
 
-    /** Number of connections currently served. */
+    /** Number of connections currently served, from accept to close (the handshake
+        included). */
     std::size_t connection_count() const;
 
-    /**
-     * Internal: a live connection's controls, registered while it is served. Shared, so
-     * that work `drain` posts to the connection's strand can outlive the connection: it
-     * acts only while `alive`, which the connection clears on its strand when it ends.
-     */
-    struct connection_entry
-    {
-        asio::any_io_executor strand;              ///< The connection's strand.
-        http2::server_session* session = nullptr; ///< Its HTTP/2 session, while `alive`.
-        transport::stream* stream = nullptr;      ///< Its socket, while `alive`.
-        bool alive = true;                         ///< False once the connection ended.
-    };
-    /** Internal. */
-    void register_connection(std::shared_ptr<connection_entry> c);
-    /** Internal: takes one of the `max_pending_handshakes` places; false when none is free.
-        Thread-safe. */
-    bool begin_handshake() noexcept;
-    /** Internal: gives back a place `begin_handshake` took. Thread-safe. */
-    void end_handshake() noexcept;
-    /** Connections currently in their handshake (see `server_options::max_pending_handshakes`). */
-    std::size_t pending_handshakes() const noexcept { return handshakes_.load(); }
-    /** Internal: call on the connection's strand after clearing `alive`. */
-    void unregister_connection(const connection_entry* c);
+    /** Connections currently in their handshake (see `server_options::admission`). */
+    std::size_t pending_handshakes() const noexcept;
 
 private:
     struct string_hash
@@ -208,11 +193,7 @@ private:
     connection_next::last_step serve_last_step_;
     std::vector<std::function<void()>> drain_hooks_;
     std::atomic<std::uint64_t> next_connection_id_{1};
-    std::atomic<std::size_t> handshakes_{0};
-    mutable std::mutex mutex_;
-    std::vector<std::shared_ptr<connection_entry>> connections_;
-    std::vector<transport::listener*> listeners_;
-    std::atomic<bool> draining_{false};
+    std::unique_ptr<detail::connections> connections_;
     std::unordered_map<std::string, method_entry, string_hash, std::equal_to<>> methods_;
     std::unordered_set<std::string, string_hash, std::equal_to<>> services_;
 };

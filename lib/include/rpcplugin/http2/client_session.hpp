@@ -7,22 +7,26 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
-#include "rpcplugin/http2/detail/direct_data.hpp"
 #include "rpcplugin/http2/server_session.hpp"
 #include "rpcplugin/http2/settings.hpp"
 
 #include <boost/system/error_code.hpp>
-#include <nghttp2/nghttp2.h>
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace rpcplugin::http2
 {
+namespace detail
+{
+struct client_events;
+class client_streams;
+class session_core;
+} // namespace detail
+
 /**
  * Receives one client stream's events. Called from inside nghttp2 (during `receive` or
  * `produce`): change state and notify, never resume a coroutine synchronously.
@@ -77,11 +81,11 @@ public:
     /** True once the server sent GOAWAY (no new streams are possible). */
     bool goaway_received() const noexcept { return goaway_received_; }
     /** Fires whenever there may be something new to send. */
-    rpcplugin::detail::waiter& write_signal() noexcept { return write_signal_; }
+    rpcplugin::detail::waiter& write_signal() noexcept;
     /** Fires when the server's first SETTINGS arrives or the session fails. */
     rpcplugin::detail::waiter& ready_signal() noexcept { return ready_signal_; }
     /** Fires `write_signal` (after queuing something outside nghttp2's callbacks). */
-    void notify_write() { write_signal_.notify(); }
+    void notify_write();
 
     /**
      * Submits a request; with `with_body` the body is pulled from the observer.
@@ -96,50 +100,23 @@ public:
     void reset(std::int32_t id, std::uint32_t error_code);
     /** Acknowledges `n` body bytes of stream `id` as taken (opens the flow-control windows). */
     void consume(std::int32_t id, std::size_t n);
-    /** Sends GOAWAY(NO_ERROR) and ends the session once written. */
+    /** Sends GOAWAY(`error_code`) and ends the session once written. */
     void terminate(std::uint32_t error_code = 0);
     /** Closes every stream's observer with `error_code` (the connection is going away). */
     void close_all_streams(std::uint32_t error_code);
     /** Number of open streams with an observer. */
-    std::size_t active_streams() const noexcept { return streams_.size(); }
+    std::size_t active_streams() const noexcept;
     /** The first error the session met (protocol, callback), if any. */
-    boost::system::error_code error() const noexcept { return first_error_; }
-
-    // nghttp2 callback targets (callbacks.cpp); internal, left out of the API reference.
-    /// @cond
-    int on_begin_headers(const nghttp2_frame& frame) noexcept;
-    int on_header(const nghttp2_frame& frame, std::span<const unsigned char> name,
-                  std::span<const unsigned char> value) noexcept;
-    int on_frame_recv(const nghttp2_frame& frame) noexcept;
-    int on_data_chunk(std::int32_t id, std::span<const unsigned char> data) noexcept;
-    int on_stream_close(std::int32_t id, std::uint32_t error_code) noexcept;
-    long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
-                   std::uint32_t* flags) noexcept;
-    int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
-                  std::size_t length) noexcept;
-    /// @endcond
+    boost::system::error_code error() const noexcept;
 
 private:
-    struct stream_slot
-    {
-        std::shared_ptr<response_observer> observer;
-        std::vector<header> fields;
-        std::size_t list_size = 0;
-        bool head_seen = false;
-    };
-
-    int fail(boost::system::error_code ec) noexcept;
-    stream_slot* slot(std::int32_t id) const noexcept;
+    friend struct detail::client_events;
 
     const settings& cfg_;
-    nghttp2_session* session_ = nullptr;
-    rpcplugin::detail::waiter write_signal_;
+    std::unique_ptr<detail::session_core> core_;
+    std::unique_ptr<detail::client_streams> streams_;
     rpcplugin::detail::waiter ready_signal_;
-    std::unordered_map<std::int32_t, std::unique_ptr<stream_slot>> streams_;
-    boost::system::error_code first_error_;
     bool preface_received_ = false;
     bool goaway_received_ = false;
-    bool in_callback_ = false;
-    detail::direct_data direct_;
 };
 } // namespace rpcplugin::http2

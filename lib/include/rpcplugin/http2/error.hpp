@@ -9,10 +9,30 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <cstdint>
 #include <type_traits>
 
 namespace rpcplugin::http2
 {
+/** HTTP/2 error codes (RFC 9113 section 7) as RST_STREAM and GOAWAY carry them. */
+namespace code
+{
+inline constexpr std::uint32_t no_error = 0x0;            ///< NO_ERROR.
+inline constexpr std::uint32_t protocol_error = 0x1;      ///< PROTOCOL_ERROR.
+inline constexpr std::uint32_t internal_error = 0x2;      ///< INTERNAL_ERROR.
+inline constexpr std::uint32_t flow_control_error = 0x3;  ///< FLOW_CONTROL_ERROR.
+inline constexpr std::uint32_t settings_timeout = 0x4;    ///< SETTINGS_TIMEOUT.
+inline constexpr std::uint32_t stream_closed = 0x5;       ///< STREAM_CLOSED.
+inline constexpr std::uint32_t frame_size_error = 0x6;    ///< FRAME_SIZE_ERROR.
+inline constexpr std::uint32_t refused_stream = 0x7;      ///< REFUSED_STREAM (not processed).
+inline constexpr std::uint32_t cancel = 0x8;              ///< CANCEL.
+inline constexpr std::uint32_t compression_error = 0x9;   ///< COMPRESSION_ERROR.
+inline constexpr std::uint32_t connect_error = 0xa;       ///< CONNECT_ERROR.
+inline constexpr std::uint32_t enhance_your_calm = 0xb;   ///< ENHANCE_YOUR_CALM.
+inline constexpr std::uint32_t inadequate_security = 0xc; ///< INADEQUATE_SECURITY.
+inline constexpr std::uint32_t http_1_1_required = 0xd;   ///< HTTP_1_1_REQUIRED.
+} // namespace code
+
 /** The category of libnghttp2's `NGHTTP2_ERR_*` values; `message()` is `nghttp2_strerror`. */
 const boost::system::error_category& nghttp2_category() noexcept;
 

@@ -20,8 +20,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 
-#include <nghttp2/nghttp2.h>
-
 #include <chrono>
 #include <concepts>
 #include <optional>
@@ -53,12 +51,23 @@ struct serve_state
 /** Sessions with read pausing and timers (server sessions). */
 template <class Session>
 concept guarded_session = requires(Session& s, std::chrono::steady_clock::time_point now) {
+    { s.receive(std::span<const unsigned char>(), now) } -> std::convertible_to<boost::system::error_code>;
     { s.read_blocked() } -> std::convertible_to<bool>;
     { s.input_pending() } -> std::convertible_to<bool>;
     s.read_signal();
     { s.on_timer(now) } -> std::convertible_to<boost::system::error_code>;
     { s.timer_interval() } -> std::convertible_to<std::chrono::milliseconds>;
 };
+
+// Hands received bytes to the session; a server session is given the time with them.
+template <class Session>
+boost::system::error_code receive(Session& h2, std::span<const unsigned char> data)
+{
+    if constexpr (guarded_session<Session>)
+        return h2.receive(data, std::chrono::steady_clock::now());
+    else
+        return h2.receive(data);
+}
 
 // Slicing (settings::read_slice) applies to a server session that is not holding input
 // back (handler quota, outbound queue): then what is left of a read goes in at once, to be
@@ -117,8 +126,7 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
             }
             if (h2.input_pending())
             {
-                const std::span<const unsigned char> none;
-                if (auto e = h2.receive(none))
+                if (auto e = receive(h2, {}))
                 {
                     st.set_error(e);
                     break;
@@ -135,7 +143,7 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
             if (r.index() == 1)
             {
                 st.set_error(transport::errc::handshake_timeout);
-                h2.terminate(NGHTTP2_SETTINGS_TIMEOUT); // GOAWAY, flushed by the writer
+                h2.terminate(code::settings_timeout); // GOAWAY, flushed by the writer
                 break;
             }
             std::tie(ec, n) = std::get<0>(r);
@@ -157,7 +165,7 @@ asio::awaitable<void> read_loop(AsyncStream& stream, Session& h2, const settings
             if (cfg.read_slice > 0 && take > cfg.read_slice && may_slice(h2))
                 take = cfg.read_slice;
             const auto before = started(h2);
-            e = h2.receive(input.first(take));
+            e = receive(h2, input.first(take));
             input = input.subspan(take);
             // Only a slice that started requests has work worth running before the rest.
             if (!e && !input.empty() && started(h2) != before)
@@ -310,7 +318,7 @@ asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h
     detail::serve_state st;
     if (!initial.empty())
     {
-        if (auto ec = h2.receive(initial))
+        if (auto ec = detail::receive(h2, initial))
         {
             st.set_error(ec);
             st.reader_done = true;

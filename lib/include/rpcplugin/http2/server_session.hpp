@@ -9,20 +9,16 @@
 
 #include "rpcplugin/asio.hpp"
 #include "rpcplugin/detail/waiter.hpp"
-#include "rpcplugin/http2/detail/direct_data.hpp"
 #include "rpcplugin/http2/settings.hpp"
 
 #include <boost/system/error_code.hpp>
-#include <nghttp2/nghttp2.h>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace rpcplugin::http2
@@ -54,10 +50,11 @@ class server_session;
 namespace detail
 {
 struct handler_count;
-class frame_splitter;
-class glitch_budget;
-class ping_policy;
-class stream_ids;
+struct protections;
+struct server_events;
+struct server_stream;
+class server_streams;
+class session_core;
 } // namespace detail
 
 /**
@@ -109,7 +106,8 @@ public:
     virtual void on_end_stream() = 0;
     /** The stream is gone; `error_code` is the HTTP/2 code (NO_ERROR when both sides ended). */
     virtual void on_close(std::uint32_t error_code) = 0;
-    /** Copies up to `dst.size()` response bytes; sets `eof` after the last. 0 without eof defers. */
+    /** Copies up to `dst.size()` response bytes; sets `eof` after the last. 0 without eof defers.
+     */
     virtual std::size_t read_body(std::span<unsigned char> dst, bool& eof) = 0;
     /** Body bytes ready now (an upper bound is fine): sizes the room `read_body` gets. */
     virtual std::size_t body_ready() const noexcept { return static_cast<std::size_t>(-1); }
@@ -134,7 +132,8 @@ public:
 };
 
 /**
- * One HTTP/2 server connection's protocol state (libnghttp2), with no I/O of its own.
+ * One HTTP/2 server connection's protocol state (libnghttp2), with no I/O of its own and no
+ * clock: every time it needs is given to `receive` and `on_timer`.
  *
  * The driver (`http2::serve`) feeds received bytes to `receive`, and sends what `produce`
  * yields when `write_signal()` fires. Flow control is manual: received DATA is
@@ -145,11 +144,11 @@ public:
  * nghttp2 does. It stops early, keeping the rest of the input, when a frame would open a
  * stream while `max_concurrent_streams` handlers run, or when more than
  * `max_outbound_frames` frames wait for the socket; the driver then waits for
- * `read_signal()` and calls `receive({})`. Suspicious frames draw on a glitch budget, and
- * PINGs are checked against gRPC's ping abuse policy (GOAWAY ENHANCE_YOUR_CALM); a HEADERS
- * on a lower, never-opened stream id is a connection error (GOAWAY PROTOCOL_ERROR). The
- * driver calls `on_timer` every `timer_interval()`: zero-window streams, idle connections,
- * connection age and keepalive.
+ * `read_signal()` and calls `receive({}, now)`. Suspicious frames draw on a glitch budget,
+ * and PINGs are checked against gRPC's ping abuse policy (GOAWAY ENHANCE_YOUR_CALM); a
+ * HEADERS on a lower, never-opened stream id is a connection error (GOAWAY PROTOCOL_ERROR),
+ * and so is an invalid client preface. The driver calls `on_timer` every
+ * `timer_interval()`: zero-window streams, idle connections, connection age and keepalive.
  *
  * @par Thread Safety
  * Not thread-safe: everything runs on the connection's strand.
@@ -157,25 +156,29 @@ public:
 class server_session
 {
 public:
-    /** Creates the session and queues our SETTINGS and connection WINDOW_UPDATE. */
+    /** The clock of the times given to `receive` and `on_timer`. */
+    using clock = std::chrono::steady_clock;
+
+    /** Creates the session and queues our SETTINGS and connection WINDOW_UPDATE. The
+        connection's age counts from the first time given to `receive` or `on_timer`. */
     server_session(asio::any_io_executor ex, const settings& cfg, dispatcher& d);
     ~server_session();
 
     server_session(const server_session&) = delete;
     server_session& operator=(const server_session&) = delete;
 
-    /** Processes received bytes. Returns the first error (protocol, callback or a limit);
-        the session is then finished except for sending what it queued (e.g. GOAWAY). It may
-        stop early and keep the rest of `data` (see `read_blocked`); `receive({})` goes on
-        with what it kept. */
-    boost::system::error_code receive(std::span<const unsigned char> data);
+    /** Processes bytes received at `now`. Returns the first error (protocol, callback or a
+        limit); the session is then finished except for sending what it queued (e.g.
+        GOAWAY). It may stop early and keep the rest of `data` (see `read_blocked`);
+        `receive({}, now)` goes on with what it kept. */
+    boost::system::error_code receive(std::span<const unsigned char> data, clock::time_point now);
 
     /** True while the session wants no input: the handler quota is full and the next frame
         opens a stream, or more than `max_outbound_frames` frames wait for the socket. The
         driver waits for `read_signal()` and checks again. */
     bool read_blocked() const noexcept;
     /** True when `receive` kept input it has not processed yet. */
-    bool input_pending() const noexcept { return !pending_.empty() || header_held(); }
+    bool input_pending() const noexcept;
     /** Fires when `read_blocked()` may have turned false. */
     rpcplugin::detail::waiter& read_signal() noexcept { return read_signal_; }
     /** Requests handed to the dispatcher so far (see `settings::read_slice`). */
@@ -198,8 +201,10 @@ public:
      * `write_stall_timeout`, sends GOAWAY(NO_ERROR) to an idle or aged connection, closes it
      * after the age grace, sends keepalive PINGs. Returns an error when the connection must
      * end now (keepalive timeout, age grace over); it is then terminated with GOAWAY.
+     * A connection that turned idle when a handler returned (no time given) counts as idle
+     * from the next call.
      */
-    boost::system::error_code on_timer(std::chrono::steady_clock::time_point now);
+    boost::system::error_code on_timer(clock::time_point now);
 
     /** Appends up to about `max` bytes of frames to `out`. Returns an error if the session
         failed while serializing. */
@@ -213,9 +218,9 @@ public:
     bool preface_received() const noexcept { return preface_received_; }
 
     /** Fires whenever there may be something new to send. */
-    rpcplugin::detail::waiter& write_signal() noexcept { return write_signal_; }
+    rpcplugin::detail::waiter& write_signal() noexcept;
     /** Wakes the writer. */
-    void notify_write() { write_signal_.notify(); }
+    void notify_write();
 
     // --- stream API, for observers and the layer above -----------------------------------
 
@@ -249,29 +254,11 @@ public:
     /** Closes every stream's observer with `error_code` (the connection is going away). */
     void close_all_streams(std::uint32_t error_code);
     /** Number of open streams with an observer. */
-    std::size_t active_streams() const noexcept { return streams_.size(); }
-
-    // --- nghttp2 callback targets (see callbacks.cpp) --------------------------------------
-    // Internal, left out of the API reference.
-    /// @cond
-    int on_begin_headers(const nghttp2_frame& frame) noexcept;
-    int on_header(const nghttp2_frame& frame, std::span<const unsigned char> name,
-                  std::span<const unsigned char> value) noexcept;
-    int on_frame_recv(const nghttp2_frame& frame) noexcept;
-    int on_data_chunk(std::int32_t id, std::span<const unsigned char> data) noexcept;
-    int on_stream_close(std::int32_t id, std::uint32_t error_code) noexcept;
-    int on_frame_send(const nghttp2_frame& frame) noexcept;
-    int on_invalid_frame(const nghttp2_frame& frame, int lib_error) noexcept;
-    long read_body(std::int32_t id, unsigned char* buf, std::size_t len,
-                   std::uint32_t* flags) noexcept;
-    int send_data(const nghttp2_frame& frame, const std::uint8_t* framehd,
-                  std::size_t length) noexcept;
-    /// @endcond
+    std::size_t active_streams() const noexcept;
 
 private:
     friend class handler_slot;
-    struct stream_slot;
-    using clock = std::chrono::steady_clock;
+    friend struct detail::server_events;
     enum class verdict
     {
         pass,
@@ -279,56 +266,36 @@ private:
         stop,
     };
 
-    int fail(boost::system::error_code ec) noexcept;
-    stream_slot* slot(std::int32_t id) const noexcept;
+    // server_protections.cpp: what the session inspects, counts and times.
+    boost::system::error_code process(std::span<const unsigned char> input);
     bool header_held() const noexcept;
     bool outbound_full() const noexcept;
     bool opens_stream_over_quota() const noexcept;
-    verdict inspect(clock::time_point now);
-    boost::system::error_code feed(std::span<const unsigned char> bytes);
-    boost::system::error_code process(std::span<const unsigned char> input);
-    bool glitch(clock::time_point now) noexcept;
+    verdict inspect();
+    verdict inspect_headers(std::int32_t id);
+    bool glitch() noexcept;
     void end_connection(std::uint32_t code, std::string_view debug, boost::system::error_code ec);
-    bool stream_open(std::int32_t id) const noexcept;
     bool idle() const noexcept;
-    void mark_activity(clock::time_point now) noexcept;
-    void account_buffer(std::int32_t id, stream_slot& s);
+    void stream_closed() noexcept;
     void handler_done() noexcept;
+    void account_buffer(std::int32_t id, detail::server_stream& s);
+    void reset_stalled_streams(clock::time_point now);
+    bool check_idle(clock::time_point now);
+    boost::system::error_code check_age(clock::time_point now);
+    boost::system::error_code check_keepalive(clock::time_point now);
 
     settings cfg_;
     dispatcher& dispatcher_;
-    nghttp2_session* session_ = nullptr;
-    rpcplugin::detail::waiter write_signal_;
+    std::unique_ptr<detail::session_core> core_;
+    std::unique_ptr<detail::server_streams> streams_;
+    std::unique_ptr<detail::protections> guard_;
+    std::shared_ptr<detail::handler_count> handlers_;
     rpcplugin::detail::waiter read_signal_;
-    std::unordered_map<std::int32_t, std::unique_ptr<stream_slot>> streams_;
-    boost::system::error_code first_error_;
     bool preface_received_ = false;
-    bool in_callback_ = false;
     bool shutdown_notice_queued_ = false;
     bool shutdown_ping_sent_ = false;
     bool final_goaway_sent_ = false;
     bool goaway_sent_ = false;
-
-    // Input inspection and the protections.
-    std::unique_ptr<detail::frame_splitter> splitter_;
-    std::unique_ptr<detail::glitch_budget> glitches_;
-    std::unique_ptr<detail::ping_policy> pings_;
-    std::unique_ptr<detail::stream_ids> ids_;
-    std::shared_ptr<detail::handler_count> handlers_;
-    std::vector<unsigned char> pending_;
-    std::size_t buffered_ = 0; // sum of the streams' last known buffered_bytes()
-    std::uint32_t settings_received_ = 0;
-    std::uint32_t settings_acks_received_ = 0;
-
-    // Timers.
-    clock::time_point created_;
-    clock::time_point idle_since_;
-    clock::time_point last_received_;
-    std::optional<clock::time_point> keepalive_sent_;
-    std::optional<clock::time_point> age_notice_sent_;
-    bool age_goaway_sent_ = false;
-
-    detail::direct_data direct_;
     std::uint64_t requests_started_ = 0;
 };
 } // namespace rpcplugin::http2

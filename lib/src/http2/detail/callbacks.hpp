@@ -4,20 +4,18 @@
 
 namespace rpcplugin::http2::detail
 {
-/** The server callbacks table, built once; every entry is a noexcept trampoline into
-    `server_session`. */
-const nghttp2_session_callbacks* server_callbacks();
+/** The nghttp2 callbacks of one session kind: every entry is a noexcept trampoline into
+    the session given as user data. */
+struct session_callbacks
+{
+    const nghttp2_session_callbacks* table;
+    /** The data-source read callback of bodies the session sends (responses or requests). */
+    nghttp2_data_source_read_callback read_body;
+};
 
-/** The client callbacks table, built once; trampolines into `client_session`. */
-const nghttp2_session_callbacks* client_callbacks();
+/** The server's callbacks (into `server_session`), built once. */
+const session_callbacks& server_callbacks();
 
-/** nghttp2's data-source read callback for server response bodies. */
-ssize_t read_body_callback(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
-                           size_t length, uint32_t* data_flags, nghttp2_data_source* source,
-                           void* user_data) noexcept;
-
-/** nghttp2's data-source read callback for client request bodies. */
-ssize_t read_request_body_callback(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
-                                   size_t length, uint32_t* data_flags,
-                                   nghttp2_data_source* source, void* user_data) noexcept;
+/** The client's callbacks (into `client_session`), built once. */
+const session_callbacks& client_callbacks();
 } // namespace rpcplugin::http2::detail

@@ -1,15 +1,16 @@
-// The admission stage on a real server over a Unix socket.
+// The server's admission policy (server_options::admission, the handshake deadline and
+// the idle timeout) on a real server over a Unix socket.
 #include "support/local_server.hpp"
 #include "support/run.hpp"
 
 #include "grpc/health/v1/health.pb.h"
 
 #include <rpcplugin/grpc/server_context.hpp>
-#include <rpcplugin/stage/admission.hpp>
 
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,8 +33,7 @@ asio::awaitable<grpc::status> call(std::shared_ptr<grpc::channel> ch)
 }
 
 // Connects and calls once; a refused connection fails either way, as UNAVAILABLE.
-asio::awaitable<grpc::status> connect_and_call(test::local_server& local,
-                                               asio::io_context& io)
+asio::awaitable<grpc::status> connect_and_call(test::local_server& local, asio::io_context& io)
 {
     auto r = co_await grpc::channel::connect(io.get_executor(), local.target());
     if (!r)
@@ -50,24 +50,23 @@ struct fixture
     grpc::server srv;
     test::local_server local{io, srv};
 
-    explicit fixture(stage::admission_options opts)
+    explicit fixture(const std::function<void(grpc::server_options&)>& configure)
     {
-        srv.add_unary<msg, reply>("/test.Echo/Call",
-                                  [](grpc::server_context&, const msg&, reply&)
-                                      -> asio::awaitable<grpc::status> { co_return grpc::status(); });
-        srv.add_connection_stage(stage::admission(std::move(opts)));
+        configure(srv.options());
+        srv.add_unary<msg, reply>(
+            "/test.Echo/Call",
+            [](grpc::server_context&, const msg&, reply&) -> asio::awaitable<grpc::status>
+            { co_return grpc::status(); });
         local.start();
     }
 };
 } // namespace
 
-TEST_SUITE("stage")
+TEST_SUITE("grpc")
 {
     TEST_CASE("admission: connections beyond max_connections are closed; others keep working")
     {
-        stage::admission_options opts;
-        opts.max_connections = 1;
-        fixture f(opts);
+        fixture f([](grpc::server_options& o) { o.admission.max_connections = 1; });
         auto first = test::run(f.io, f.local.connect());
         CHECK(test::run(f.io, call(first)).ok());
 
@@ -84,9 +83,7 @@ TEST_SUITE("stage")
 
     TEST_CASE("admission: the handshake timeout ends a connection that sends nothing")
     {
-        stage::admission_options opts;
-        opts.handshake_timeout = 100ms;
-        fixture f(opts);
+        fixture f([](grpc::server_options& o) { o.http2.preface_timeout = 100ms; });
         asio::local::stream_protocol::socket silent(f.io);
         silent.connect(asio::local::stream_protocol::endpoint(f.local.target().substr(5)));
         // The server closes it: a read sees EOF well before the test's watchdog.
@@ -99,7 +96,8 @@ TEST_SUITE("stage")
                                    ec = e;
                                    closed = true;
                                });
-        test::run_until(f.io, [&] { return closed; }, 5s);
+        test::run_until(
+            f.io, [&] { return closed; }, 5s);
         CHECK(ec == asio::error::eof);
         // A well-behaved client is still served.
         CHECK(test::run(f.io, connect_and_call(f.local, f.io)).ok());
@@ -107,15 +105,15 @@ TEST_SUITE("stage")
 
     TEST_CASE("admission: the idle timeout closes a connection without calls, not one in use")
     {
-        stage::admission_options opts;
-        opts.idle_timeout = 200ms;
-        fixture f(opts);
+        fixture f([](grpc::server_options& o) { o.http2.idle_timeout = 200ms; });
         auto ch = test::run(f.io, f.local.connect());
         CHECK(test::run(f.io, call(ch)).ok());
         CHECK(ch->is_open());
         // Idle now: the server says GOAWAY and closes; the channel sees it.
-        test::run_until(f.io, [&] { return !ch->is_open(); }, 5s);
-        test::run_until(f.io, [&] { return f.srv.connection_count() == 0; }, 5s);
+        test::run_until(
+            f.io, [&] { return !ch->is_open(); }, 5s);
+        test::run_until(
+            f.io, [&] { return f.srv.connection_count() == 0; }, 5s);
         // A new connection is served as usual.
         CHECK(test::run(f.io, connect_and_call(f.local, f.io)).ok());
     }
