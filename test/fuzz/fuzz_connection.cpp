@@ -42,6 +42,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -204,6 +205,8 @@ struct world
     bool raw_injected = false;
     bool client_goaway = false;
     int client_errors = 0;
+    // The largest SETTINGS_INITIAL_WINDOW_SIZE the client has sent (65535 before any).
+    std::int64_t client_max_initial_window = 65535;
 
     void configure(input& in)
     {
@@ -233,7 +236,11 @@ struct world
         std::vector<nghttp2_settings_entry> settings;
         constexpr std::uint32_t client_window_table[] = {0, 10, 65535, 1u << 20};
         if (c & 1)
+        {
             settings.push_back({NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, client_window_table[(c >> 1) & 3]});
+            client_max_initial_window = std::max<std::int64_t>(client_max_initial_window,
+                                                               client_window_table[(c >> 1) & 3]);
+        }
         if (c & 8)
             settings.push_back({NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 0});
         if (c & 16)
@@ -518,12 +525,39 @@ struct world
         nghttp2_submit_rst_stream(peer->native(), NGHTTP2_FLAG_NONE, s->id, code);
     }
 
+    // The client's own receive window of a stream must stay within 2^31-1 when a pending
+    // SETTINGS_INITIAL_WINDOW_SIZE takes effect (nghttp2 adds the difference to every
+    // stream's window once the server acknowledges it). Otherwise nghttp2 resets the stream
+    // itself with FLOW_CONTROL_ERROR, which the check would blame on the server. A
+    // well-behaved client keeps that room: WINDOW_UPDATEs and SETTINGS that could break it
+    // are left out (conservatively: the whole new initial window is counted as growth).
+    static constexpr std::int64_t max_window = 0x7fffffff;
+
+    bool stream_window_room(std::int64_t growth) const
+    {
+        for (const auto& s : streams)
+        {
+            std::int64_t w =
+                nghttp2_session_get_stream_effective_local_window_size(peer->native(), s.id);
+            if (w > 0 && w + growth > max_window)
+                return false;
+        }
+        return true;
+    }
+
     void window_update(input& in)
     {
         bool connection = in.flag();
         client_stream* s = pick_stream(in);
         std::int32_t increment = static_cast<std::int32_t>(in.u16()) * (in.flag() ? 1024 : 1) + 1;
         std::int32_t id = connection || !s ? 0 : s->id;
+        if (id != 0)
+        {
+            std::int64_t w =
+                nghttp2_session_get_stream_effective_local_window_size(peer->native(), id);
+            if (w + increment + client_max_initial_window > max_window)
+                return;
+        }
         nghttp2_submit_window_update(peer->native(), NGHTTP2_FLAG_NONE, id, increment);
     }
 
@@ -535,7 +569,16 @@ struct world
         {
             switch (in.pick(5))
             {
-            case 0: iv.push_back({NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, std::uint32_t(in.u16()) << in.pick(16)}); break;
+            case 0:
+            {
+                std::uint32_t window = std::uint32_t(in.u16()) << in.pick(16);
+                if (window > max_window || !stream_window_room(window))
+                    break; // refused by nghttp2, or an overflow of the client's own windows
+                iv.push_back({NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window});
+                client_max_initial_window =
+                    std::max<std::int64_t>(client_max_initial_window, window);
+                break;
+            }
             case 1: iv.push_back({NGHTTP2_SETTINGS_MAX_FRAME_SIZE, 16384u + in.u16() * 64u}); break;
             case 2: iv.push_back({NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, in.u16()}); break;
             case 3: iv.push_back({NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, in.u8()}); break;
