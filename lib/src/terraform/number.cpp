@@ -1,6 +1,6 @@
 #include <rpcplugin/terraform/number.hpp>
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -73,6 +73,138 @@ bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+// math/big's decimal: value = 0.mant * 10^exp, mant without trailing zeros.
+struct go_decimal
+{
+    std::string mant;
+    std::int64_t exp = 0;
+
+    char at(std::size_t i) const { return i < mant.size() ? mant[i] : '0'; }
+    void trim()
+    {
+        while (!mant.empty() && mant.back() == '0')
+            mant.pop_back();
+        if (mant.empty())
+            exp = 0;
+    }
+    void round_up(std::size_t n)
+    {
+        if (n >= mant.size())
+            return;
+        while (n > 0 && mant[n - 1] >= '9')
+            --n;
+        if (n == 0)
+        {
+            mant = "1";
+            ++exp;
+            return;
+        }
+        ++mant[n - 1];
+        mant.resize(n);
+    }
+    void round_down(std::size_t n)
+    {
+        if (n >= mant.size())
+            return;
+        mant.resize(n);
+        trim();
+    }
+    void round(std::size_t n)
+    {
+        if (n >= mant.size())
+            return;
+        bool up = (mant[n] == '5' && n + 1 == mant.size()) ? n > 0 && ((mant[n - 1] - '0') & 1) != 0
+                                                           : mant[n] >= '5';
+        if (up)
+            round_up(n);
+        else
+            round_down(n);
+    }
+};
+
+// The exact decimal of m * 2^e2.
+go_decimal exact_decimal(std::uint64_t m, int e2)
+{
+    big_decimal d(m);
+    std::int64_t exp10 = 0;
+    if (e2 >= 0)
+        d.mul_pow(2, 1u << 29, 29, e2);
+    else
+    {
+        d.mul_pow(5, 1220703125u, 13, -e2); // 5^13
+        exp10 = e2;
+    }
+    go_decimal out;
+    out.mant = d.to_string();
+    out.exp = static_cast<std::int64_t>(out.mant.size()) + exp10;
+    out.trim();
+    return out;
+}
+
+// math/big's roundShortest for a float64 held at 53 bits of precision (big.NewFloat): the
+// fewest digits that read back to the same 53-bit value. Unlike float64's own shortest
+// form this knows no subnormals, as math/big does not.
+go_decimal shortest_decimal(double v)
+{
+    int e = 0;
+    double f = std::frexp(std::fabs(v), &e);
+    auto m = static_cast<std::uint64_t>(std::ldexp(f, 53)); // 53 significant bits
+    int e2 = e - 53;
+    go_decimal d = exact_decimal(m, e2);
+    if (d.mant.empty())
+        return d;
+    std::uint64_t mant = m << 1; // 54 bits: the lowest is half an ulp
+    go_decimal lower = exact_decimal(mant - 1, e2 - 1);
+    go_decimal upper = exact_decimal(mant + 1, e2 - 1);
+    bool inclusive = (mant & 2) == 0;
+    for (std::size_t i = 0; i < d.mant.size(); ++i)
+    {
+        char l = lower.at(i), u = upper.at(i), c = d.mant[i];
+        bool okdown = l != c || (inclusive && i + 1 == lower.mant.size());
+        bool okup = c != u && (inclusive || c + 1 < u || i + 1 < upper.mant.size());
+        if (okdown && okup)
+        {
+            d.round(i + 1);
+            break;
+        }
+        if (okdown)
+        {
+            d.round_down(i + 1);
+            break;
+        }
+        if (okup)
+        {
+            d.round_up(i + 1);
+            break;
+        }
+    }
+    return d;
+}
+
+// fmtF of math/big: the digits of d with `prec` fraction digits.
+std::string fmt_f(const go_decimal& d, std::int64_t prec)
+{
+    std::string out;
+    if (d.exp > 0)
+    {
+        auto m = std::min<std::int64_t>(static_cast<std::int64_t>(d.mant.size()), d.exp);
+        out.append(d.mant, 0, static_cast<std::size_t>(m));
+        out.append(static_cast<std::size_t>(d.exp - m), '0');
+    }
+    else
+        out += '0';
+    if (prec > 0)
+    {
+        out += '.';
+        for (std::int64_t i = 0; i < prec; ++i)
+        {
+            std::int64_t k = d.exp + i;
+            out += k >= 0 ? d.at(static_cast<std::size_t>(k)) : '0';
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 void number::normalize()
@@ -119,25 +251,9 @@ std::optional<number> number::from_double(double v)
         return n;
     int e = 0;
     double f = std::frexp(std::fabs(v), &e); // |v| = f * 2^e, f in [0.5, 1)
-    auto m = static_cast<std::uint64_t>(std::ldexp(f, 53));
-    int e2 = e - 53;
-    while ((m & 1) == 0)
-    {
-        m >>= 1;
-        ++e2;
-    }
-    big_decimal d(m);
-    if (e2 >= 0)
-    {
-        d.mul_pow(2, 1u << 29, 29, e2);
-        n.exp_ = 0;
-    }
-    else
-    {
-        d.mul_pow(5, 1220703125u, 13, -e2); // 5^13
-        n.exp_ = e2;
-    }
-    n.digits_ = d.to_string();
+    go_decimal d = exact_decimal(static_cast<std::uint64_t>(std::ldexp(f, 53)), e - 53);
+    n.digits_ = d.mant;
+    n.exp_ = d.exp - static_cast<std::int64_t>(d.mant.size());
     n.normalize();
     return n;
 }
@@ -261,14 +377,12 @@ std::string number::text() const
     if (kind_ == kind::infinite)
         return neg_ ? "-Inf" : "+Inf";
     std::string out = neg_ ? "-" : "";
-    if (binary64_)
+    if (binary64_ && !digits_.empty())
     {
-        // big.Float's shortest form at 53 bits is float64's shortest round-trip form.
-        double d = std::fabs(to_double());
-        char buf[400];
-        auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-        if (r.ec == std::errc{})
-            return out.append(buf, r.ptr);
+        // Text('f', -1) at the float64's 53 bits: its shortest digits, no exponent.
+        go_decimal d = shortest_decimal(to_double());
+        return out + fmt_f(d, std::max<std::int64_t>(
+                                  static_cast<std::int64_t>(d.mant.size()) - d.exp, 0));
     }
     if (digits_.empty())
         return out + "0";
