@@ -36,7 +36,7 @@ struct dom_handler
             top.items.push_back(std::move(n));
         else
         {
-            top.members.emplace_back(std::move(keys.back()), std::move(n));
+            top.members.push_back(json_member{std::move(keys.back()), std::move(n)});
             keys.back().clear();
         }
     }

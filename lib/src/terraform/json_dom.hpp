@@ -13,6 +13,8 @@
 namespace rpcplugin::terraform::detail
 {
 
+struct json_member;
+
 struct json_node
 {
     enum class kind : std::uint8_t
@@ -28,7 +30,13 @@ struct json_node
     bool b = false;
     std::string text; // string contents, or a number's source text
     std::vector<json_node> items;
-    std::vector<std::pair<std::string, json_node>> members; // in document order
+    std::vector<json_member> members; // in document order
+};
+
+struct json_member
+{
+    std::string first; // the key
+    json_node second;  // the value
 };
 
 /// Parses one JSON document (RFC 8259; no comments, no trailing commas). Errors carry the
