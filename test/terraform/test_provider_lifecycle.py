@@ -33,6 +33,8 @@ COOKIE = {"TF_PLUGIN_MAGIC_COOKIE":
           "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"}
 UNKNOWN = msgpack.ExtType(0, b"\x00")
 failures = []
+VERBOSE = False
+started = []  # every provider process, killed at exit if still running
 
 
 def check(name, cond, why=""):
@@ -72,6 +74,7 @@ class Provider:
             self.cert, self.key = make_host_cert(tmp)
             env["PLUGIN_CLIENT_CERT"] = self.cert.decode()
         self.p = subprocess.Popen([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.append(self.p)
         self.stderr = b""
         self._t = threading.Thread(target=self._err)
         self._t.start()
@@ -107,7 +110,14 @@ def rpc(ch, pkg, method, req, resp_cls):
     call = ch.unary_unary(f"/{pkg}.Provider/{method}",
                           request_serializer=lambda m: m.SerializeToString(),
                           response_deserializer=resp_cls.FromString)
-    return call(req, timeout=30)
+    resp = call(req, timeout=30)
+    if VERBOSE:
+        diags = list(getattr(resp, "diagnostics", []))
+        shown = "; ".join(f"{'ERROR' if d.severity == 1 else 'WARNING'}: {d.summary}: {d.detail}"
+                          + (f" (at {'.'.join(st.attribute_name or str(st.element_key_int) for st in d.attribute.steps)})"
+                             if d.attribute.steps else "") for d in diags)
+        print(f"     {pkg}.{method}: {shown or 'no diagnostics'}")
+    return resp
 
 
 def errors(diags):
@@ -338,7 +348,11 @@ def main():
     ap.add_argument("--protoc", required=True)
     ap.add_argument("--grpc-python-plugin", default="/usr/bin/grpc_python_plugin")
     ap.add_argument("--proto-dir", required=True)
+    ap.add_argument("--demo", action="store_true",
+                    help="protocol 6 with AutoMTLS only, printing every call and its diagnostics")
     args = ap.parse_args()
+    global VERBOSE
+    VERBOSE = args.demo
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "stubs")
         os.makedirs(out)
@@ -349,9 +363,15 @@ def main():
         sys.path.insert(0, out)
         pbs = {6: importlib.import_module("tfplugin6.tfplugin6_pb2"),
                5: importlib.import_module("tfplugin5.tfplugin5_pb2")}
-        for version in (6, 5):
-            for tls in (False, True):
+        runs = [(6, True)] if args.demo else [(6, False), (6, True), (5, False), (5, True)]
+        try:
+            for version, tls in runs:
                 lifecycle(args, pbs[version], version, tls, tmp)
+        finally:
+            for p in started:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
     if failures:
         sys.exit(f"{len(failures)} checks failed: {', '.join(failures)}")
     print("all checks passed")
