@@ -1,0 +1,629 @@
+// DynamicValue.msgpack: go-cty's cty/msgpack encoding, written and read by hand so that
+// every byte is under control (msgpack-cxx could not be installed beside Boost 1.81).
+
+#include <rpcplugin/terraform/codec.hpp>
+
+#include <cmath>
+#include <cstring>
+
+namespace rpcplugin::terraform
+{
+namespace
+{
+
+// ---- writing (vmihailenco/msgpack v4 with UseCompactEncoding, as go-cty uses it) ----
+
+void put_be(std::string& out, std::uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; --i)
+        out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+void put_uint(std::string& out, std::uint64_t n)
+{
+    if (n <= 0x7f)
+        out += static_cast<char>(n);
+    else if (n <= 0xff)
+        out += '\xcc', put_be(out, n, 1);
+    else if (n <= 0xffff)
+        out += '\xcd', put_be(out, n, 2);
+    else if (n <= 0xffffffff)
+        out += '\xce', put_be(out, n, 4);
+    else
+        out += '\xcf', put_be(out, n, 8);
+}
+
+void put_int(std::string& out, std::int64_t n)
+{
+    if (n >= 0)
+        return put_uint(out, static_cast<std::uint64_t>(n));
+    auto u = static_cast<std::uint64_t>(n);
+    if (n >= -32)
+        out += static_cast<char>(u & 0xff);
+    else if (n >= -128)
+        out += '\xd0', put_be(out, u, 1);
+    else if (n >= -32768)
+        out += '\xd1', put_be(out, u, 2);
+    else if (n >= -2147483648LL)
+        out += '\xd2', put_be(out, u, 4);
+    else
+        out += '\xd3', put_be(out, u, 8);
+}
+
+void put_double(std::string& out, double d)
+{
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    out += '\xcb';
+    put_be(out, bits, 8);
+}
+
+void put_str(std::string& out, std::string_view s)
+{
+    std::size_t n = s.size();
+    if (n < 32)
+        out += static_cast<char>(0xa0 | n);
+    else if (n < 256)
+        out += '\xd9', put_be(out, n, 1);
+    else if (n < 65536)
+        out += '\xda', put_be(out, n, 2);
+    else
+        out += '\xdb', put_be(out, n, 4);
+    out.append(s);
+}
+
+void put_bin(std::string& out, std::string_view s)
+{
+    std::size_t n = s.size();
+    if (n < 256)
+        out += '\xc4', put_be(out, n, 1);
+    else if (n < 65536)
+        out += '\xc5', put_be(out, n, 2);
+    else
+        out += '\xc6', put_be(out, n, 4);
+    out.append(s);
+}
+
+void put_array_len(std::string& out, std::size_t n)
+{
+    if (n < 16)
+        out += static_cast<char>(0x90 | n);
+    else if (n < 65536)
+        out += '\xdc', put_be(out, n, 2);
+    else
+        out += '\xdd', put_be(out, n, 4);
+}
+
+void put_map_len(std::string& out, std::size_t n)
+{
+    if (n < 16)
+        out += static_cast<char>(0x80 | n);
+    else if (n < 65536)
+        out += '\xde', put_be(out, n, 2);
+    else
+        out += '\xdf', put_be(out, n, 4);
+}
+
+void put_number(std::string& out, const number& n)
+{
+    if (auto i = n.as_int64())
+        return put_int(out, *i);
+    if (auto d = n.as_exact_double())
+        return put_double(out, *d);
+    put_str(out, n.text());
+}
+
+class encoder
+{
+public:
+    std::string out;
+    attribute_path path;
+
+    bool encode(const value& v, const type& t)
+    {
+        if (t.is_dynamic() && !v.ty().is_dynamic())
+        {
+            put_array_len(out, 2);
+            put_bin(out, v.ty().json());
+            return encode(v, v.ty());
+        }
+        if (!v.is_known())
+        {
+            out.append("\xd4\x00\x00", 3);
+            return true;
+        }
+        if (v.is_null())
+        {
+            out += '\xc0';
+            return true;
+        }
+        if (v.ty().k() != t.k() ||
+            (t.k() == type::kind::tuple && v.elements().size() != t.elements().size()))
+            return fail("a value of type " + v.ty().friendly_name() + " cannot be encoded as " +
+                        t.friendly_name());
+        if (t.k() == type::kind::object)
+            for (const auto& [k, e] : v.items())
+                if (!t.find(k))
+                {
+                    path.push_back(path_step::attr(k));
+                    return fail("unsupported attribute");
+                }
+        switch (t.k())
+        {
+        case type::kind::string:
+            put_str(out, v.as_string());
+            return true;
+        case type::kind::number:
+            put_number(out, v.as_number());
+            return true;
+        case type::kind::boolean:
+            out += v.as_bool() ? '\xc3' : '\xc2';
+            return true;
+        case type::kind::list:
+        case type::kind::set:
+        {
+            const auto& es = v.elements();
+            put_array_len(out, es.size());
+            for (std::size_t i = 0; i < es.size(); ++i)
+            {
+                path.push_back(path_step::at(static_cast<std::int64_t>(i)));
+                if (!encode(es[i], t.element()))
+                    return false;
+                path.pop_back();
+            }
+            return true;
+        }
+        case type::kind::tuple:
+        {
+            const auto& es = v.elements();
+            put_array_len(out, es.size());
+            for (std::size_t i = 0; i < es.size(); ++i)
+            {
+                path.push_back(path_step::at(static_cast<std::int64_t>(i)));
+                if (!encode(es[i], t.elements()[i]))
+                    return false;
+                path.pop_back();
+            }
+            return true;
+        }
+        case type::kind::map:
+        {
+            const auto& items = v.items();
+            put_map_len(out, items.size());
+            for (const auto& [k, e] : items)
+            {
+                path.push_back(path_step::map_key(k));
+                put_str(out, k);
+                if (!encode(e, t.element()))
+                    return false;
+                path.pop_back();
+            }
+            return true;
+        }
+        case type::kind::object:
+        {
+            const auto& attrs = t.attributes();
+            put_map_len(out, attrs.size());
+            for (const auto& a : attrs)
+            {
+                path.push_back(path_step::attr(a.name));
+                put_str(out, a.name);
+                const value* e = v.get(a.name);
+                if (!e)
+                    return fail("attribute is missing");
+                if (!encode(*e, a.ty))
+                    return false;
+                path.pop_back();
+            }
+            return true;
+        }
+        case type::kind::dynamic:
+            return true;
+        }
+        return true;
+    }
+
+    error err;
+
+private:
+    bool fail(std::string msg)
+    {
+        err = error{path, std::move(msg)};
+        return false;
+    }
+};
+
+// ---- reading ----
+
+class decoder
+{
+public:
+    decoder(std::string_view b)
+        : b_(b)
+    {
+    }
+
+    std::string_view b_;
+    std::size_t pos_ = 0;
+    attribute_path path;
+    error err;
+
+    bool fail(std::string msg)
+    {
+        err = error{path, std::move(msg)};
+        return false;
+    }
+
+    bool have(std::size_t n) const { return b_.size() - pos_ >= n; }
+    unsigned char peek() const { return static_cast<unsigned char>(b_[pos_]); }
+
+    std::uint64_t be(std::size_t n)
+    {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            v = (v << 8) | static_cast<unsigned char>(b_[pos_ + i]);
+        pos_ += n;
+        return v;
+    }
+
+    bool eof() { return fail("unexpected end of msgpack data"); }
+
+    static bool is_ext(unsigned char c)
+    {
+        return (c >= 0xd4 && c <= 0xd8) || (c >= 0xc7 && c <= 0xc9);
+    }
+
+    // Reads an extension header and skips the payload; returns its type and payload size.
+    bool read_ext(std::int8_t& ext_type, std::size_t& size)
+    {
+        unsigned char c = peek();
+        ++pos_;
+        std::size_t len_bytes = c == 0xc7 ? 1 : c == 0xc8 ? 2 : c == 0xc9 ? 4 : 0;
+        if (len_bytes)
+        {
+            if (!have(len_bytes))
+                return eof();
+            size = be(len_bytes);
+        }
+        else
+            size = std::size_t{1} << (c - 0xd4);
+        if (!have(1))
+            return eof();
+        ext_type = static_cast<std::int8_t>(b_[pos_++]);
+        if (!have(size))
+            return eof();
+        pos_ += size;
+        return true;
+    }
+
+    // str or bin (go's DecodeString and DecodeBytes accept both).
+    bool read_text(std::string& out, const char* what)
+    {
+        if (!have(1))
+            return eof();
+        unsigned char c = peek();
+        std::size_t n = 0;
+        if ((c & 0xe0) == 0xa0)
+        {
+            n = c & 0x1f;
+            ++pos_;
+        }
+        else if (c == 0xd9 || c == 0xc4 || c == 0xda || c == 0xc5 || c == 0xdb || c == 0xc6)
+        {
+            std::size_t lb = (c == 0xd9 || c == 0xc4) ? 1 : (c == 0xda || c == 0xc5) ? 2 : 4;
+            ++pos_;
+            if (!have(lb))
+                return eof();
+            n = be(lb);
+        }
+        else
+            return fail(what);
+        if (!have(n))
+            return eof();
+        out.assign(b_.substr(pos_, n));
+        pos_ += n;
+        return true;
+    }
+
+    // An array or map header; -1 for nil. Lengths beyond the remaining bytes are refused.
+    bool read_len(bool map, std::int64_t& n, const char* what)
+    {
+        if (!have(1))
+            return eof();
+        unsigned char c = peek();
+        if (c == 0xc0)
+        {
+            ++pos_;
+            n = -1;
+            return true;
+        }
+        unsigned char fix = map ? 0x80 : 0x90;
+        unsigned char c16 = map ? 0xde : 0xdc;
+        if ((c & 0xf0) == fix)
+        {
+            ++pos_;
+            n = c & 0x0f;
+        }
+        else if (c == c16 || c == c16 + 1)
+        {
+            ++pos_;
+            std::size_t lb = c == c16 ? 2 : 4;
+            if (!have(lb))
+                return eof();
+            n = static_cast<std::int64_t>(be(lb));
+        }
+        else
+            return fail(what);
+        if (static_cast<std::uint64_t>(n) * (map ? 2 : 1) > b_.size() - pos_)
+            return eof();
+        return true;
+    }
+
+    bool read_number(value& out)
+    {
+        unsigned char c = peek();
+        if (c <= 0x7f || c >= 0xe0)
+        {
+            ++pos_;
+            out = value::integer(static_cast<std::int8_t>(c));
+            return true;
+        }
+        std::size_t n = 0;
+        switch (c)
+        {
+        case 0xd0:
+        case 0xcc:
+            n = 1;
+            break;
+        case 0xd1:
+        case 0xcd:
+            n = 2;
+            break;
+        case 0xd2:
+        case 0xce:
+        case 0xca:
+            n = 4;
+            break;
+        case 0xd3:
+        case 0xcf:
+        case 0xcb:
+            n = 8;
+            break;
+        default:
+        {
+            std::string text;
+            if (!read_text(text, "number is required"))
+                return false;
+            auto num = number::parse(text);
+            if (!num)
+                return fail("number is required");
+            out = value::num(*num);
+            return true;
+        }
+        }
+        ++pos_;
+        if (!have(n))
+            return eof();
+        std::uint64_t raw = be(n);
+        if (c == 0xcc || c == 0xcd || c == 0xce || c == 0xcf)
+        {
+            out = value::num(number::from_uint64(raw));
+            return true;
+        }
+        if (c == 0xca || c == 0xcb)
+        {
+            double d;
+            if (c == 0xca)
+            {
+                float f;
+                auto bits = static_cast<std::uint32_t>(raw);
+                std::memcpy(&f, &bits, sizeof f);
+                d = f;
+            }
+            else
+                std::memcpy(&d, &raw, sizeof d);
+            auto num = number::from_double(d);
+            if (!num)
+                return fail("number is required (NaN is not a number)");
+            out = value::num(*num);
+            return true;
+        }
+        // Sign-extend int8..int64.
+        unsigned shift = static_cast<unsigned>(64 - 8 * n);
+        auto i = static_cast<std::int64_t>(raw << shift) >> shift;
+        out = value::integer(i);
+        return true;
+    }
+
+    bool decode(const type& t, value& out, std::size_t depth)
+    {
+        if (depth == 0)
+            return fail("value nested too deeply");
+        if (!have(1))
+            return eof();
+        unsigned char c = peek();
+        if (is_ext(c))
+        {
+            std::int8_t et = 0;
+            std::size_t size = 0;
+            if (!read_ext(et, size))
+                return false;
+            // go-cty >= 1.13: a payload of at most one byte is a plain unknown, type 12 a
+            // refined one (refinements are dropped), anything else an error.
+            if (size > 1 && et != 12)
+                return fail("unsupported msgpack extension type " + std::to_string(et));
+            out = value::unknown(t);
+            return true;
+        }
+        if (t.is_dynamic())
+            return decode_dynamic(out, depth);
+        if (c == 0xc0)
+        {
+            ++pos_;
+            out = value::null(t);
+            return true;
+        }
+        switch (t.k())
+        {
+        case type::kind::boolean:
+            if (c != 0xc2 && c != 0xc3)
+                return fail("bool is required");
+            ++pos_;
+            out = value::boolean(c == 0xc3);
+            return true;
+        case type::kind::number:
+            return read_number(out);
+        case type::kind::string:
+        {
+            std::string s;
+            if (!read_text(s, "string is required"))
+                return false;
+            out = value::string(std::move(s));
+            return true;
+        }
+        case type::kind::list:
+        case type::kind::set:
+        {
+            bool is_list = t.k() == type::kind::list;
+            std::int64_t n = 0;
+            if (!read_len(false, n, is_list ? "a list is required" : "a set is required"))
+                return false;
+            std::vector<value> es;
+            for (std::int64_t i = 0; i < n; ++i)
+            {
+                path.push_back(path_step::at(i));
+                value e;
+                if (!decode(t.element(), e, depth - 1))
+                    return false;
+                path.pop_back();
+                es.push_back(std::move(e));
+            }
+            out = is_list ? value::list(t.element(), std::move(es))
+                          : value::set(t.element(), std::move(es));
+            return true;
+        }
+        case type::kind::tuple:
+        {
+            std::int64_t n = 0;
+            if (!read_len(false, n, "a tuple is required"))
+                return false;
+            const auto& ets = t.elements();
+            if (static_cast<std::size_t>(n) != ets.size())
+                return fail("a tuple of length " + std::to_string(ets.size()) + " is required");
+            std::vector<value> es;
+            for (std::int64_t i = 0; i < n; ++i)
+            {
+                path.push_back(path_step::at(i));
+                value e;
+                if (!decode(ets[static_cast<std::size_t>(i)], e, depth - 1))
+                    return false;
+                path.pop_back();
+                es.push_back(std::move(e));
+            }
+            out = value::tuple(std::move(es));
+            return true;
+        }
+        case type::kind::map:
+        {
+            std::int64_t n = 0;
+            if (!read_len(true, n, "a map is required"))
+                return false;
+            value::entries items;
+            for (std::int64_t i = 0; i < n; ++i)
+            {
+                std::string k;
+                if (!read_text(k, "non-string key in map"))
+                    return false;
+                path.push_back(path_step::map_key(k));
+                value e;
+                if (!decode(t.element(), e, depth - 1))
+                    return false;
+                path.pop_back();
+                items.emplace_back(std::move(k), std::move(e));
+            }
+            out = value::map(t.element(), std::move(items));
+            return true;
+        }
+        case type::kind::object:
+        {
+            std::int64_t n = 0;
+            if (!read_len(true, n, "an object is required"))
+                return false;
+            const auto& attrs = t.attributes();
+            if (static_cast<std::size_t>(n) != attrs.size())
+                return fail("an object with " + std::to_string(attrs.size()) +
+                            " attributes is required (" + std::to_string(n) + " given)");
+            value::entries items;
+            std::vector<bool> seen(attrs.size());
+            for (std::int64_t i = 0; i < n; ++i)
+            {
+                std::string k;
+                if (!read_text(k, "all keys must be strings"))
+                    return false;
+                path.push_back(path_step::attr(k));
+                const type::attribute* a = t.find(k);
+                if (!a)
+                    return fail("unsupported attribute");
+                auto idx = static_cast<std::size_t>(a - attrs.data());
+                if (seen[idx])
+                    return fail("attribute given more than once");
+                seen[idx] = true;
+                value e;
+                if (!decode(a->ty, e, depth - 1))
+                    return false;
+                path.pop_back();
+                items.emplace_back(std::move(k), std::move(e));
+            }
+            out = value::object(std::move(items));
+            return true;
+        }
+        case type::kind::dynamic:
+            break;
+        }
+        return fail("unsupported type");
+    }
+
+    bool decode_dynamic(value& out, std::size_t depth)
+    {
+        std::int64_t n = 0;
+        if (!read_len(false, n, "a dynamic value must be a two-element array"))
+            return false;
+        if (n == -1)
+        {
+            out = value::null(type::dynamic());
+            return true;
+        }
+        if (n != 2)
+            return fail("dynamic value array must have exactly two elements");
+        std::string type_json;
+        if (!read_text(type_json, "the type of a dynamic value must be msgpack bin"))
+            return false;
+        auto t = parse_type_json(type_json);
+        if (!t)
+            return fail("invalid type of a dynamic value: " + t.error().message);
+        return decode(t->without_optional(), out, depth - 1);
+    }
+};
+
+} // namespace
+
+result<std::string> to_msgpack(const value& v, const type& t)
+{
+    encoder e;
+    if (!e.encode(v, t.without_optional()))
+        return e.err;
+    return std::move(e.out);
+}
+
+result<value> from_msgpack(std::string_view bytes, const type& t)
+{
+    decoder d(bytes);
+    value v;
+    if (!d.decode(t.without_optional(), v, 256))
+        return d.err;
+    if (d.pos_ != bytes.size())
+        return error{{}, "trailing data after the msgpack value"};
+    return v;
+}
+
+} // namespace rpcplugin::terraform
