@@ -30,10 +30,13 @@ public:
     /// Zero.
     number() = default;
 
+    /// The integer `v`, exactly (go-cty's `NumberIntVal`).
     static number from_int64(std::int64_t v);
+    /// The integer `v`, exactly (go-cty's `NumberUIntVal`).
     static number from_uint64(std::uint64_t v);
     /// A float64 (NaN is not a number in cty: returns nullopt).
     static std::optional<number> from_double(double v);
+    /// Positive infinity, or negative infinity when `negative`.
     static number infinity(bool negative);
 
     /**
@@ -43,9 +46,14 @@ public:
      */
     static std::optional<number> parse(std::string_view text, std::size_t max_text = 4096);
 
+    /// True for positive or negative infinity.
     bool is_infinity() const noexcept { return kind_ != kind::finite; }
+    /// The sign: true below zero, for negative infinity, and for a negative zero (from
+    /// `-0.0` or the text `-0`), which still compares equal to zero.
     bool is_negative() const noexcept { return neg_; }
+    /// True for zero of either sign.
     bool is_zero() const noexcept { return kind_ == kind::finite && digits_.empty(); }
+    /// True for finite values without a fractional part (of any size; see as_int64()).
     bool is_integer() const noexcept;
     /// True if the value came from a float64 (go-cty's 53-bit precision).
     bool from_binary64() const noexcept { return binary64_; }
@@ -64,6 +72,7 @@ public:
 
     /// Numeric comparison (ignores where the value came from).
     friend std::strong_ordering operator<=>(const number& a, const number& b);
+    /// Numeric equality (`1`, `1.0` and `1e0` are equal; so are `0` and `-0`).
     friend bool operator==(const number& a, const number& b) { return (a <=> b) == 0; }
 
 private:

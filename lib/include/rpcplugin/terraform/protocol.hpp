@@ -18,16 +18,26 @@
 namespace rpcplugin::terraform
 {
 
-/// Fills a Schema message. Protocol 5 cannot carry nested attributes: error naming one.
+/// Fills a tfplugin6 Schema message (version, block, nested attributes as Schema.Object).
+/// The schema is not checked here (see validate()); the result is always a value.
 result<void> to_proto(const schema& s, tfplugin6::Schema& out);
+/// Fills a tfplugin5 Schema message. Protocol 5 cannot carry nested attributes: an error
+/// whose path names the first one found (`out` is then partly filled).
 result<void> to_proto(const schema& s, tfplugin5::Schema& out);
 
+/// Appends one AttributePath step per path step to `out` (attribute_name,
+/// element_key_string or element_key_int).
 void to_proto(const attribute_path& p, tfplugin6::AttributePath& out);
+/// Appends one AttributePath step per path step to `out` (protocol 5 form of the above).
 void to_proto(const attribute_path& p, tfplugin5::AttributePath& out);
+/// The path an AttributePath message carries; steps with no selector set are skipped.
 attribute_path from_proto(const tfplugin6::AttributePath& p);
+/// The path an AttributePath message carries (protocol 5 form of the above).
 attribute_path from_proto(const tfplugin5::AttributePath& p);
 
+/// Fills severity, summary and detail; the attribute field only when `d.path` is not empty.
 void to_proto(const diagnostic& d, tfplugin6::Diagnostic& out);
+/// Fills a protocol 5 Diagnostic the same way as the protocol 6 one.
 void to_proto(const diagnostic& d, tfplugin5::Diagnostic& out);
 
 /**
@@ -35,10 +45,13 @@ void to_proto(const diagnostic& d, tfplugin5::Diagnostic& out);
  * (an absent or empty DynamicValue is null).
  */
 result<value> decode(const tfplugin6::DynamicValue& dv, const type& t);
+/// Decodes a protocol 5 DynamicValue the same way as the protocol 6 one.
 result<value> decode(const tfplugin5::DynamicValue& dv, const type& t);
 
-/// Encodes as msgpack (what Terraform prefers); a null value is the single byte c0.
+/// Encodes as msgpack (what Terraform prefers); a null value is the single byte c0. Sets
+/// `out.msgpack`, clears `out.json`; on an error (see to_msgpack()) `out` is unchanged.
 result<void> encode(const value& v, const type& t, tfplugin6::DynamicValue& out);
+/// Encodes into a protocol 5 DynamicValue the same way as into the protocol 6 one.
 result<void> encode(const value& v, const type& t, tfplugin5::DynamicValue& out);
 
 /// A diagnostic for a value that failed to decode: "Invalid <what>" with the decoder's

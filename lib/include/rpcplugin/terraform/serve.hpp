@@ -7,6 +7,7 @@
 namespace rpcplugin::terraform
 {
 
+/// Options of serve(); the defaults suit a provider run by Terraform.
 struct serve_options
 {
     /// The provider's source address, the key of TF_REATTACH_PROVIDERS in debug mode

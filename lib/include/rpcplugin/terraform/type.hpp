@@ -23,6 +23,7 @@ namespace rpcplugin::terraform
 class type
 {
 public:
+    /// What kind of type this is (the constructor functions below, one each).
     enum class kind : std::uint8_t
     {
         dynamic,
@@ -41,22 +42,33 @@ public:
     /// The dynamic pseudo-type.
     type();
 
+    /// The dynamic pseudo-type (any type; also what `type()` gives).
     static type dynamic();
+    /// The string type.
     static type string();
+    /// The number type.
     static type number();
+    /// The bool type.
     static type boolean();
+    /// A list of `element`.
     static type list(type element);
+    /// A set of `element`.
     static type set(type element);
+    /// A map from string keys to `element`.
     static type map(type element);
     /// An object type; `optional` names attributes that config may omit (the type JSON's third
     /// element). Attributes are kept sorted by name; a repeated name keeps the last.
     static type object(std::vector<std::pair<std::string, type>> attributes,
                        const std::vector<std::string>& optional = {});
+    /// A tuple of `elements`, by position.
     static type tuple(std::vector<type> elements);
 
+    /// The type's kind.
     kind k() const noexcept;
+    /// True for string, number and bool.
     bool is_primitive() const noexcept;
     bool is_collection() const noexcept; ///< list, set or map
+    /// True for the dynamic pseudo-type.
     bool is_dynamic() const noexcept { return k() == kind::dynamic; }
 
     /// Element type of a list, set or map (dynamic for other kinds).
@@ -92,10 +104,14 @@ private:
     std::shared_ptr<const node> n_;
 };
 
+/// One attribute of an object type.
 struct type::attribute
 {
+    /// The attribute's name.
     std::string name;
+    /// The attribute's type.
     type ty;
+    /// Configuration may omit it (listed in the type JSON's third element).
     bool optional = false;
 };
 

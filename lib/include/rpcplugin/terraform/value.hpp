@@ -29,40 +29,59 @@ namespace rpcplugin::terraform
 class value
 {
 public:
+    /// Name and value pairs: the entries of a map or the attributes of an object.
     using entries = std::vector<std::pair<std::string, value>>;
 
     /// Null of the dynamic pseudo-type.
     value();
 
+    /// The null value of type `t`.
     static value null(type t);
+    /// The unknown value of type `t`.
     static value unknown(type t);
+    /// A known string holding `s` as given (no Unicode normalization).
     static value string(std::string s);
+    /// A known number.
     static value num(number n);
+    /// A known number with the integer value `i`.
     static value integer(std::int64_t i) { return num(number::from_int64(i)); }
+    /// A known bool.
     static value boolean(bool b);
+    /// A known list of `element` holding `elements` in order. The elements must conform
+    /// to `element` (not checked here; the encoders report a mismatch).
     static value list(type element, std::vector<value> elements);
     /// Builds a set: equal elements collapse, the order becomes go-cty's.
     static value set(type element, std::vector<value> elements);
+    /// A known map of `element`: entries sorted by key, a repeated key keeps its last
+    /// value. The values must conform to `element` (not checked here).
     static value map(type element, entries items);
     /// An object whose type is implied by the attributes' values.
     static value object(entries attributes);
     /// An object of type `t` (without optional markers): attributes not given are null.
     static value object(const type& t, entries attributes);
+    /// A known tuple of `elements`; its type lists the elements' types.
     static value tuple(std::vector<value> elements);
 
+    /// The value's type.
     const type& ty() const noexcept { return ty_; }
+    /// True for a null value (a null value is known).
     bool is_null() const noexcept { return state_ == state::null; }
+    /// False for an unknown value (at this level; see is_wholly_known()).
     bool is_known() const noexcept { return state_ != state::unknown; }
     /// Known all the way down.
     bool is_wholly_known() const;
 
+    /// True if this value carries the sensitive mark (elements carry their own).
     bool is_sensitive() const noexcept { return sensitive_; }
+    /// A copy of this value with the sensitive mark set to `on`.
     value mark_sensitive(bool on = true) const;
 
     /// Accessors for known, non-null values of the matching kind (throw std::logic_error
     /// otherwise).
     const std::string& as_string() const;
+    /// The number of a known, non-null number value (else throws std::logic_error).
     const number& as_number() const;
+    /// The bool of a known, non-null bool value (else throws std::logic_error).
     bool as_bool() const;
     /// Elements of a list, set or tuple.
     const std::vector<value>& elements() const;
