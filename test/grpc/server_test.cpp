@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/strand.hpp>
 #include <doctest/doctest.h>
 
@@ -107,5 +108,31 @@ TEST_SUITE("grpc")
         io.stop();
         for (auto& t : pool)
             t.join();
+    }
+
+    // An application may destroy its server while serve() and a connection are still
+    // suspended in an io_context that it destroys later (the plugin runtime's brokered
+    // servers do): the io_context then destroys those coroutines, whose clean-up must not
+    // reach the destroyed server's connection registry.
+    TEST_CASE("a server destroyed before its io_context, with serve() and a connection pending")
+    {
+        rpcplugin::test::temp_dir dir;
+        auto io = std::make_unique<asio::io_context>(1);
+        auto srv = std::make_unique<grpc::server>();
+        srv->options().log.set_level(rpcplugin::log_level::off);
+        const auto ep = rpcplugin::transport::unix_endpoint(dir.file("s.sock"));
+        auto l = rpcplugin::transport::listener::bind(io->get_executor(), ep);
+        REQUIRE(l.has_value());
+        auto lp = std::make_unique<rpcplugin::transport::listener>(std::move(*l));
+        asio::co_spawn(*io, srv->serve(*lp), [](std::exception_ptr) {});
+        // A client that connects and says nothing: its connection waits in the front door.
+        asio::local::stream_protocol::socket client(*io);
+        client.connect(asio::local::stream_protocol::endpoint(dir.file("s.sock")));
+        for (int i = 0; i < 50 && srv->connection_count() == 0; ++i)
+            io->run_for(std::chrono::milliseconds(10));
+        CHECK(srv->connection_count() == 1);
+        srv.reset();
+        lp.reset();
+        io.reset(); // destroys the suspended coroutines
     }
 }

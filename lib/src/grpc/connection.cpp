@@ -188,6 +188,7 @@ asio::awaitable<void> serve_h2c(Socket sock, door_context& d, handshake_place& p
 template <class Socket>
 asio::awaitable<void> run(const server& srv, connections& conns, Socket sock, connection_context& c)
 {
+    connections_user use(conns); // first: the registry outlives this frame's other locals
     door_context d{
         srv, conns, c, {}, asio::steady_timer(sock.get_executor(), c.handshake_deadline)};
     const auto max_pending = srv.options().admission.max_pending_handshakes;

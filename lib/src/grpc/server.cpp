@@ -49,7 +49,12 @@ server::server(server_options opts)
 {
 }
 
-server::~server() = default;
+server::~server()
+{
+    // Coroutines still suspended in an io_context may refer to the registry after this:
+    // they hold uses of their own (connections_user), and the last use deletes it.
+    connections_.release()->remove_user();
+}
 
 void server::add_method(std::string path, rpc_kind kind, raw_handler handler)
 {
@@ -72,6 +77,7 @@ bool server::has_service(std::string_view service) const noexcept
 asio::awaitable<void> server::serve(transport::listener& l, std::shared_ptr<asio::ssl::context> tls)
 {
     auto ex = co_await asio::this_coro::executor;
+    detail::connections_user use(*connections_); // first: destroyed last
     if (!connections_->add_listener(&l))
         co_return; // draining
     struct deregister
@@ -80,7 +86,7 @@ asio::awaitable<void> server::serve(transport::listener& l, std::shared_ptr<asio
         transport::listener& l;
         ~deregister() { c.remove_listener(&l); }
     } guard{*connections_, l};
-    while (l.is_open() && !connections_->draining())
+    while (l.is_open() && !guard.c.draining())
     {
         auto strand = rpcplugin::detail::make_strand(ex);
         auto [ec, sock] = co_await l.accept(strand);
@@ -160,6 +166,7 @@ asio::awaitable<void> server::serve_connection(transport::socket s,
     // Admission: the connection is a member of the server's task group until it ends (the
     // drain cancels it through the member's signal and awaits its end), unless the group
     // is full.
+    detail::connections_user use(*connections_); // outlives `guard`, even the server
     auto member = connections_->join(c.id, ex, opts_.admission.max_connections);
     if (!member)
     {

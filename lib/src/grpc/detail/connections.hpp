@@ -106,7 +106,21 @@ public:
     bool start_drain(asio::any_io_executor ex);
     bool draining() const noexcept { return draining_.load(); }
 
+    // --- lifetime ---------------------------------------------------------------------------
+
+    /** Counts a user of the registry (a `connections_user`); the owner is the first. */
+    void add_user() noexcept { users_.fetch_add(1, std::memory_order_relaxed); }
+    /** Ends a use; the last one deletes the registry. The server gives up its own use in its
+        destructor, so coroutines that an io_context destroys after the server (suspended at
+        the io_context's shutdown) still find the registry alive. */
+    void remove_user() noexcept
+    {
+        if (users_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+            delete this;
+    }
+
 private:
+    std::atomic<std::size_t> users_{1};
     mutable std::mutex mutex_;
     std::unordered_map<std::uint64_t, std::shared_ptr<member>> members_;
     std::vector<std::shared_ptr<empty_waiter>> waiters_;
@@ -119,6 +133,25 @@ private:
  * One of the quota's places for a connection in its handshake, given back when the
  * handshake ends (`release`) or the connection does.
  */
+/** Holds a use of a `connections` registry for its lifetime: declared first in a coroutine
+    that refers to the registry, it keeps the registry alive while the frame's other locals
+    are destroyed. */
+class connections_user
+{
+public:
+    explicit connections_user(connections& c) noexcept
+        : c_(&c)
+    {
+        c_->add_user();
+    }
+    ~connections_user() { c_->remove_user(); }
+    connections_user(const connections_user&) = delete;
+    connections_user& operator=(const connections_user&) = delete;
+
+private:
+    connections* c_;
+};
+
 class handshake_place
 {
 public:
