@@ -16,6 +16,9 @@ way=$1
 build=$(cd "$2" && pwd)
 work=$3
 case "$way" in cmake | pkgconfig) ;; *) echo "$0: unknown way: $way" >&2; exit 2 ;; esac
+# meson test points LD_LIBRARY_PATH at the build tree's libraries; a program built against
+# the installed copy must find that copy by itself (its RUNPATH), as it would elsewhere.
+unset LD_LIBRARY_PATH
 
 rm -rf "$work"
 mkdir -p "$work"
