@@ -126,11 +126,12 @@ TEST_SUITE("grpc")
         auto lp = std::make_unique<rpcplugin::transport::listener>(std::move(*l));
         asio::co_spawn(*io, srv->serve(*lp), [](std::exception_ptr) {});
         // A client that connects and says nothing: its connection waits in the front door.
-        asio::local::stream_protocol::socket client(*io);
-        client.connect(asio::local::stream_protocol::endpoint(dir.file("s.sock")));
+        auto client = std::make_unique<asio::local::stream_protocol::socket>(*io);
+        client->connect(asio::local::stream_protocol::endpoint(dir.file("s.sock")));
         for (int i = 0; i < 50 && srv->connection_count() == 0; ++i)
             io->run_for(std::chrono::milliseconds(10));
         CHECK(srv->connection_count() == 1);
+        client.reset(); // closed, but the server's side is not run again
         srv.reset();
         lp.reset();
         io.reset(); // destroys the suspended coroutines

@@ -4,7 +4,10 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -96,6 +99,17 @@ std::size_t connections::cancel(asio::cancellation_type type)
 }
 
 asio::awaitable<bool> connections::wait_empty(std::chrono::steady_clock::time_point deadline)
+{
+    // On a strand of its own: the notice (sent from any connection's thread) and the timer
+    // complete on it one after the other, so neither cancels the other while it completes
+    // (a race on a multi-threaded io_context that freed the channel under the timer's
+    // cancellation of its receive).
+    auto strand = asio::make_strand(co_await asio::this_coro::executor);
+    co_return co_await asio::co_spawn(strand, wait_empty_on_strand(deadline), asio::use_awaitable);
+}
+
+asio::awaitable<bool>
+connections::wait_empty_on_strand(std::chrono::steady_clock::time_point deadline)
 {
     using namespace asio::experimental::awaitable_operators;
     auto ex = co_await asio::this_coro::executor;

@@ -120,6 +120,8 @@ public:
     }
 
 private:
+    asio::awaitable<bool> wait_empty_on_strand(std::chrono::steady_clock::time_point deadline);
+
     std::atomic<std::size_t> users_{1};
     mutable std::mutex mutex_;
     std::unordered_map<std::uint64_t, std::shared_ptr<member>> members_;
