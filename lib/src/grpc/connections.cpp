@@ -80,9 +80,10 @@ void connections::attach(std::uint64_t id, http2::server_session* s)
 std::size_t connections::each_session(void (*op)(http2::server_session&))
 {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, m] : members_)
-        asio::post(m->strand,
-                   [m, op]
+    // (not a structured binding: clang 14 cannot capture one)
+    for (const auto& entry : members_)
+        asio::post(entry.second->strand,
+                   [m = entry.second, op]
                    {
                        if (m->session)
                            op(*m->session);
@@ -93,8 +94,9 @@ std::size_t connections::each_session(void (*op)(http2::server_session&))
 std::size_t connections::cancel(asio::cancellation_type type)
 {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, m] : members_)
-        asio::post(m->strand, [m, type] { m->signal.emit(type); });
+    for (const auto& entry : members_)
+        asio::post(entry.second->strand,
+                   [m = entry.second, type] { m->signal.emit(type); });
     return members_.size();
 }
 
