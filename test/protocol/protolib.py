@@ -25,6 +25,7 @@ import h2.connection
 import h2.events
 
 UNARY = "/grpc.testing.TestService/UnaryCall"
+STREAMING_OUTPUT = "/grpc.testing.TestService/StreamingOutputCall"
 
 
 def parse_args(*extra):
@@ -127,6 +128,13 @@ def simple_request(response_size, body=b""):
         payload = b"\x12" + varint(len(body)) + body
         msg += b"\x1a" + varint(len(payload)) + payload
     return msg
+
+
+def streaming_request(size, interval_us=0):
+    """StreamingOutputCallRequest{response_parameters{size, interval_us}}: one response of
+    `size` bytes after `interval_us`."""
+    params = b"\x08" + varint(size) + (b"\x10" + varint(interval_us) if interval_us else b"")
+    return b"\x12" + varint(len(params)) + params
 
 
 def grpc_frame(msg, compressed=False):

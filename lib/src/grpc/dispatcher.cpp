@@ -1,4 +1,4 @@
-// The gRPC dispatcher of a connection: routing by :path, the 415/405 answers, header
+// The gRPC dispatcher of a connection: routing by :path, the late 415/405 answers, header
 // checks, and the handler coroutines.
 #include "grpc/detail/connection.hpp"
 
@@ -16,17 +16,43 @@ namespace rpcplugin::grpc::detail
 {
 namespace
 {
-// Serves a fixed body (415/405 answers) and ends the stream.
-class text_body final : public http2::stream_observer
+// A request refused without a handler (415, 405): the plain-text answer goes out once the
+// request has ended, so that the stream stays open for the client's frames until then and
+// their protocol errors get the reaction RFC 9113 requires (a stream the server had already
+// closed would swallow them). The body is acknowledged and discarded; past
+// `settings::refused_body_limit` bytes the answer goes out at once (nghttp2 then resets the
+// stream with NO_ERROR, RFC 9113 section 8.1).
+class late_refusal final : public http2::stream_observer
 {
 public:
-    explicit text_body(std::string body)
-        : body_(std::move(body))
+    late_refusal(http2::server_session& s, std::int32_t id, std::string status_code,
+                 std::string body)
+        : session_(s)
+        , id_(id)
+        , status_(std::move(status_code))
+        , body_(std::move(body))
     {
     }
 
-    void on_data(std::span<const unsigned char>) override {}
-    void on_end_stream() override {}
+    // Answers now (the request has ended, or its body went past the limit).
+    void answer()
+    {
+        if (answered_)
+            return;
+        answered_ = true;
+        const http2::header h[] = {{":status", status_},
+                                   {"content-type", "text/plain; charset=utf-8"}};
+        session_.respond(id_, h, true);
+    }
+
+    void on_data(std::span<const unsigned char> data) override
+    {
+        session_.consume(id_, data.size());
+        discarded_ += data.size();
+        if (discarded_ > session_.limits().refused_body_limit)
+            answer();
+    }
+    void on_end_stream() override { answer(); }
     void on_close(std::uint32_t) override {}
     std::size_t read_body(std::span<unsigned char> dst, bool& eof) override
     {
@@ -39,8 +65,13 @@ public:
     std::vector<http2::header> take_trailers() override { return {}; }
 
 private:
+    http2::server_session& session_;
+    std::int32_t id_;
+    std::string status_;
     std::string body_;
     std::size_t offset_ = 0;
+    std::size_t discarded_ = 0;
+    bool answered_ = false;
 };
 
 const std::string* field(const http2::request_head& head, std::string_view name)
@@ -51,13 +82,14 @@ const std::string* field(const http2::request_head& head, std::string_view name)
     return nullptr;
 }
 
+// A 415/405 answer, now if the request has ended, else when it ends (late_refusal).
 std::shared_ptr<http2::stream_observer> answer_http(http2::server_session& s, std::int32_t id,
-                                                    std::string status_code, std::string body)
+                                                    bool end_stream, std::string status_code,
+                                                    std::string body)
 {
-    auto obs = std::make_shared<text_body>(std::move(body));
-    const http2::header h[] = {{":status", std::move(status_code)},
-                               {"content-type", "text/plain; charset=utf-8"}};
-    s.respond(id, h, true);
+    auto obs = std::make_shared<late_refusal>(s, id, std::move(status_code), std::move(body));
+    if (end_stream)
+        obs->answer();
     return obs;
 }
 
@@ -109,11 +141,12 @@ public:
         const std::string* ct = field(head, "content-type");
         if (!ct || !(ct->starts_with("application/grpc") &&
                      (ct->size() == 16 || (*ct)[16] == '+' || (*ct)[16] == ';')))
-            return answer_http(s, id, "415",
+            return answer_http(s, id, end_stream, "415",
                                "unsupported content-type " + (ct ? *ct : std::string("(none)")) +
                                    ": this is a gRPC server; use application/grpc\n");
         if (head.method != "POST")
-            return answer_http(s, id, "405", "gRPC requires POST; got " + head.method + "\n");
+            return answer_http(s, id, end_stream, "405",
+                               "gRPC requires POST; got " + head.method + "\n");
         const method_entry* m = srv_.find(head.path);
         if (!m)
         {

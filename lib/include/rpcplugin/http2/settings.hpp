@@ -48,6 +48,12 @@ struct settings
         until the peer reads some: a peer that floods without reading cannot grow the queue
         (grpc-go stops reading at 50 queued "transport response" frames). */
     std::size_t max_outbound_frames = 50;
+    /** Request body bytes read and discarded from a request the server refuses without a
+        handler (an HTTP 415 or 405 answer) while waiting for the request's end: the answer
+        goes out when the request ends (END_STREAM), so that the client's later frames on
+        the stream still get the reaction RFC 9113 requires; past this many bytes it goes
+        out at once and the stream is reset with NO_ERROR (RFC 9113 section 8.1). */
+    std::size_t refused_body_limit = 64 * 1024;
 
     // --- nghttp2's own protections ---------------------------------------------------------
 
