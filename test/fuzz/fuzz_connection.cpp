@@ -654,6 +654,8 @@ struct world
             return;
         trace_frames("client->server", client_out);
         trace_frames("server->client", server_out);
+        for (const auto& e : peer->errors)
+            std::fprintf(stderr, "client error: %s\n", e.c_str());
         for (const auto& [id, ps] : peer->streams)
         {
             std::fprintf(stderr, "stream %d closed %d error %u body %zu bytes\n", id, ps.closed,

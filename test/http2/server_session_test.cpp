@@ -717,3 +717,36 @@ TEST_SUITE("http2")
         CHECK(ec == http2::errc::internal);
     }
 }
+
+TEST_SUITE("http2")
+{
+    // Found by test/fuzz (fuzz_connection, a 30-minute run): nghttp2 fixes a GOAWAY's last
+    // stream id when it is queued but stops taking new streams only once it is written, so
+    // a request arriving in between raised the id of the next GOAWAY (terminate), and the
+    // client rejected it with PROTOCOL_ERROR.
+    TEST_CASE("RFC 9113 section 6.8: a later GOAWAY never raises the last stream id, and a "
+              "request above a queued GOAWAY is refused, not processed")
+    {
+        fixture f;
+        f.connect();
+        f.peer.request(grpc_request("/t.S/First"), true); // stream 1
+        f.exchange();
+        REQUIRE(f.dispatcher.requests.size() == 1);
+
+        f.session->goaway(NGHTTP2_NO_ERROR); // queued, last stream id 1, not yet written
+        auto second = f.peer.request(grpc_request("/t.S/Second"), true); // stream 3
+        auto out = f.peer.take_output();
+        REQUIRE_FALSE(f.session->receive(out, http2::server_session::clock::now()));
+        f.session->terminate(NGHTTP2_ENHANCE_YOUR_CALM);
+        pump(f.peer, *f.session);
+
+        CHECK(f.dispatcher.requests.size() == 1); // stream 3 never reached the dispatcher
+        auto goaways = f.peer.frames_of(NGHTTP2_GOAWAY);
+        REQUIRE(goaways.size() == 2);
+        CHECK(goaways[0].last_stream_id == 1);
+        CHECK(goaways[1].last_stream_id == 1);
+        CHECK(goaways[1].error_code == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(f.peer.frames_of(NGHTTP2_HEADERS, second).empty());
+        CHECK(f.peer.errors.empty()); // the client found nothing invalid
+    }
+}

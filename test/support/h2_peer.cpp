@@ -99,6 +99,20 @@ h2_peer::h2_peer(std::span<const nghttp2_settings_entry> settings, std::uint32_t
     nghttp2_session_callbacks_set_on_header_callback(cb, on_header_cb);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_cb);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close_cb);
+    nghttp2_session_callbacks_set_error_callback2(
+        cb, [](nghttp2_session*, int, const char* msg, std::size_t len, void* user) -> int
+        {
+            static_cast<h2_peer*>(user)->errors.emplace_back(msg, len);
+            return 0;
+        });
+    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(
+        cb, [](nghttp2_session*, const nghttp2_frame* frame, int lib_error, void* user) -> int
+        {
+            static_cast<h2_peer*>(user)->errors.push_back(
+                "invalid frame of type " + std::to_string(frame->hd.type) + " on stream " +
+                std::to_string(frame->hd.stream_id) + ": " + nghttp2_strerror(lib_error));
+            return 0;
+        });
     nghttp2_option* opt = nullptr;
     if (nghttp2_option_new(&opt) != 0)
     {

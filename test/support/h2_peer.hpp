@@ -109,6 +109,9 @@ public:
     std::map<std::int32_t, peer_stream> streams;
     /** Every frame received, in order. */
     std::vector<frame_record> frames;
+    /** nghttp2's reasons for the errors it found in the server's output (the text behind
+        each RST_STREAM or GOAWAY the peer sent for a protocol error). */
+    std::vector<std::string> errors;
     /** The first negative result of a callback-free nghttp2 call, 0 if none. */
     int last_error = 0;
 
