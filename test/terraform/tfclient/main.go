@@ -6,6 +6,7 @@
 // example provider test/examples/localfs.
 //
 //	tfclient -provider EXE [-protocol 6|5] [-automtls=true|false] [-v]
+//	tfclient -provider EXE -reattach [-v]
 //
 // Exit status 0 when every check passed, 1 otherwise.
 package main
@@ -56,6 +57,7 @@ func main() {
 	exe := flag.String("provider", "", "the provider executable")
 	version := flag.Int("protocol", 6, "the protocol to negotiate: 6 (Terraform offers 5 and 6) or 5 (offers 5 only)")
 	autoMTLS := flag.Bool("automtls", true, "go-plugin AutoMTLS (Terraform: on unless TF_DISABLE_PLUGIN_TLS)")
+	reattachMode := flag.Bool("reattach", false, "start the provider in debug mode and attach through TF_REATTACH_PROVIDERS")
 	flag.BoolVar(&verbose, "v", false, "print every call and its diagnostics")
 	flag.Parse()
 	if *exe == "" || (*version != 5 && *version != 6) {
@@ -69,7 +71,11 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 	c := &checker{}
-	runLifecycle(c, *exe, *version, *autoMTLS, tmp)
+	if *reattachMode {
+		runReattach(c, *exe, tmp)
+	} else {
+		runLifecycle(c, *exe, *version, *autoMTLS, tmp)
+	}
 	os.RemoveAll(tmp)
 	c.finish()
 }
