@@ -7,6 +7,7 @@
 //
 //	tfclient -provider EXE [-protocol 6|5] [-automtls=true|false] [-v]
 //	tfclient -provider EXE -reattach [-v]
+//	tfclient -provider SLOW_EXE -stop-all [-protocol 6|5] [-automtls=true|false]
 //
 // Exit status 0 when every check passed, 1 otherwise.
 package main
@@ -58,6 +59,7 @@ func main() {
 	version := flag.Int("protocol", 6, "the protocol to negotiate: 6 (Terraform offers 5 and 6) or 5 (offers 5 only)")
 	autoMTLS := flag.Bool("automtls", true, "go-plugin AutoMTLS (Terraform: on unless TF_DISABLE_PLUGIN_TLS)")
 	reattachMode := flag.Bool("reattach", false, "start the provider in debug mode and attach through TF_REATTACH_PROVIDERS")
+	stopAll := flag.Bool("stop-all", false, "StopProvider against calls of every kind in flight (test/terraform/slow_provider.cpp)")
 	flag.BoolVar(&verbose, "v", false, "print every call and its diagnostics")
 	flag.Parse()
 	if *exe == "" || (*version != 5 && *version != 6) {
@@ -73,6 +75,8 @@ func main() {
 	c := &checker{}
 	if *reattachMode {
 		runReattach(c, *exe, tmp)
+	} else if *stopAll {
+		runStopAll(c, *exe, *version, *autoMTLS)
 	} else {
 		runLifecycle(c, *exe, *version, *autoMTLS, tmp)
 	}
