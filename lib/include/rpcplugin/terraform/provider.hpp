@@ -196,7 +196,7 @@ struct function
         /// Whether an unknown argument may be passed; otherwise Terraform does not call the
         /// function and takes its result as unknown.
         bool allow_unknown = false;
-        /// Plain-text description (not sent for the variadic parameter).
+        /// Plain-text description.
         std::string description;
     };
     /// The fixed parameters, in order; every call passes all of them.

@@ -192,31 +192,6 @@ bool encode_into(const value& v, const type& t, DV* out, diagnostics& diags, con
     return true;
 }
 
-template <class P, class Fn>
-void fill_function(const function& f, Fn& out)
-{
-    for (const auto& prm : f.parameters)
-    {
-        auto* x = out.add_parameters();
-        x->set_name(prm.name);
-        x->set_type(prm.ty.json());
-        x->set_allow_null_value(prm.allow_null);
-        x->set_allow_unknown_values(prm.allow_unknown);
-        x->set_description(prm.description);
-    }
-    if (f.variadic)
-    {
-        auto* x = out.mutable_variadic_parameter();
-        x->set_name(f.variadic->name);
-        x->set_type(f.variadic->ty.json());
-        x->set_allow_null_value(f.variadic->allow_null);
-        x->set_allow_unknown_values(f.variadic->allow_unknown);
-    }
-    out.mutable_return_()->set_type(f.returns.json());
-    out.set_summary(f.summary);
-    out.set_description(f.description);
-}
-
 template <class P>
 void register_protocol(grpc::server& srv, kit& k)
 {
@@ -255,7 +230,7 @@ void register_protocol(grpc::server& srv, kit& k)
             for (const auto& [name, d] : k.p_.data_sources())
                 add(d->get_schema(), &(*resp.mutable_data_source_schemas())[name], name);
             for (const auto& [name, f] : k.p_.functions())
-                fill_function<P>(f, (*resp.mutable_functions())[name]);
+                to_proto(f, (*resp.mutable_functions())[name]);
             resp.mutable_server_capabilities()->set_plan_destroy(true);
             put(diags, resp.mutable_diagnostics());
             co_return status();
@@ -567,7 +542,7 @@ void register_protocol(grpc::server& srv, kit& k)
         [&k](ctx&, const auto&, auto& resp) -> asio::awaitable<status>
         {
             for (const auto& [name, f] : k.p_.functions())
-                fill_function<P>(f, (*resp.mutable_functions())[name]);
+                to_proto(f, (*resp.mutable_functions())[name]);
             co_return status();
         });
 
