@@ -292,6 +292,38 @@ func (s *session) close(what string) {
 		"%q", s.in.stdout.String())
 }
 
+// walk runs `body` on a fresh provider instance, as Terraform does for each graph walk:
+// schema loading, then (except in the validate walk) ValidateProviderConfig and
+// ConfigureProvider; the instance is closed afterwards.
+func (s *session) walk(exe string, versions []int, autoMTLS bool, name string, configure bool, body func()) {
+	s.start(exe, versions, autoMTLS, name)
+	if configure {
+		d := s.configure(cty.ObjectVal(map[string]cty.Value{"apply_delay_ms": cty.NullVal(cty.Number)}))
+		s.c.check(s.tag+": "+name+": configure", len(d) == 0, "%s", showDiags(d))
+	}
+	body()
+	s.close(name)
+}
+
+// refresh is the start of a plan walk for an instance in state: UpgradeResourceState of
+// the stored JSON (even at the same schema version), then ReadResource.
+func (s *session) refresh(state cty.Value, private []byte) (cty.Value, []byte, []*pb.Diagnostic) {
+	raw, err := ctyjson.Marshal(state, s.resT)
+	if err != nil {
+		s.c.fatal(s.tag+": state as JSON", err)
+	}
+	ur := &pb.UpgradeResourceState_Response{}
+	if err := s.p.call("UpgradeResourceState", &pb.UpgradeResourceState_Request{TypeName: resType, Version: 0,
+		RawState: &pb.RawState{Json: raw}}, ur); err != nil {
+		s.c.fatal(s.tag+": UpgradeResourceState", err)
+	}
+	logf("UpgradeResourceState: %s", showDiags(ur.Diagnostics))
+	up, err := decode(ur.UpgradedState, s.resT)
+	s.c.check(s.tag+": upgrade state", err == nil && len(ur.Diagnostics) == 0 && up.RawEquals(state) &&
+		up.IsWhollyKnown(), "%v %#v %s", err, up, showDiags(ur.Diagnostics))
+	return s.read(up, private)
+}
+
 func runLifecycle(c *checker, exe string, version int, autoMTLS bool, tmp string) {
 	versions := []int{5, 6}
 	if version == 5 {
@@ -301,136 +333,168 @@ func runLifecycle(c *checker, exe string, version int, autoMTLS bool, tmp string
 	if autoMTLS {
 		s.tag += "-automtls"
 	}
+	walk := func(name string, configure bool, body func()) {
+		s.walk(exe, versions, autoMTLS, name, configure, body)
+	}
+	var d []*pb.Diagnostic
 
-	// Schema loading: its own instance, closed straight away.
-	s.start(exe, versions, autoMTLS, "schema instance")
-	s.close("schema instance")
-
-	// One instance for the walks that follow (Terraform starts one per walk).
-	s.start(exe, versions, autoMTLS, "walk instance")
-	provCfg := cty.ObjectVal(map[string]cty.Value{"apply_delay_ms": cty.NullVal(cty.Number)})
-	d := s.configure(provCfg)
-	c.check(s.tag+": configure", len(d) == 0, "%s", showDiags(d))
+	// Schema loading: an instance of its own, closed straight away.
+	walk("schema instance", false, func() {})
 
 	path := filepath.Join(tmp, "file-"+s.tag+".txt")
 	cfg := fileCfg(str(path), str("hello\n"))
 
-	// Validate: a good config, one with unknowns (validate walk), a bad one.
-	d = s.validateResource(cfg)
-	c.check(s.tag+": validate", len(d) == 0, "%s", showDiags(d))
-	d = s.validateResource(fileCfg(str(path), cty.UnknownVal(cty.String)))
-	c.check(s.tag+": validate with unknowns", len(d) == 0, "%s", showDiags(d))
-	bad := cty.ObjectVal(map[string]cty.Value{"path": str("relative"), "content": str("x"), "mode": str("999"),
-		"sha256": cty.NullVal(cty.String), "id": cty.NullVal(cty.String)})
-	d = errorDiags(s.validateResource(bad))
-	var paths []string
-	for _, x := range d {
-		paths = append(paths, protoPath(x.Attribute))
-	}
-	c.check(s.tag+": invalid config: errors at .mode and .path", len(paths) == 2 &&
-		((paths[0] == ".mode" && paths[1] == ".path") || (paths[0] == ".path" && paths[1] == ".mode")), "%v", paths)
+	// terraform validate: no ConfigureProvider; values may be unknown.
+	walk("validate walk", false, func() {
+		d = s.validateResource(cfg)
+		c.check(s.tag+": validate", len(d) == 0, "%s", showDiags(d))
+		d = s.validateResource(fileCfg(str(path), cty.UnknownVal(cty.String)))
+		c.check(s.tag+": validate with unknowns", len(d) == 0, "%s", showDiags(d))
+		bad := cty.ObjectVal(map[string]cty.Value{"path": str("relative"), "content": str("x"), "mode": str("999"),
+			"sha256": cty.NullVal(cty.String), "id": cty.NullVal(cty.String)})
+		d = errorDiags(s.validateResource(bad))
+		var paths []string
+		for _, x := range d {
+			paths = append(paths, protoPath(x.Attribute))
+		}
+		c.check(s.tag+": invalid config: errors at .mode and .path", len(paths) == 2 &&
+			((paths[0] == ".mode" && paths[1] == ".path") || (paths[0] == ".path" && paths[1] == ".mode")), "%v", paths)
+	})
 
-	// Create.
-	p := s.plan("plan create", cty.NullVal(s.resT), cfg, nil)
-	want := cty.ObjectVal(map[string]cty.Value{"path": str(path), "content": str("hello\n"),
-		"mode": cty.UnknownVal(cty.String), "sha256": cty.UnknownVal(cty.String), "id": cty.UnknownVal(cty.String)})
-	c.check(s.tag+": plan create: computed attributes unknown", len(p.diags) == 0 && p.planned.RawEquals(want),
-		"%#v %s", p.planned, showDiags(p.diags))
-	state, private, d := s.apply("apply create", cty.NullVal(s.resT), cfg, p)
-	c.check(s.tag+": apply create writes the file", len(d) == 0 && state.RawEquals(fileObj(path, "hello\n", "0644")) &&
-		fileContent(path) == "hello\n", "%#v %s", state, showDiags(d))
+	// Create: a plan walk, then an apply walk with the saved plan.
+	var p plan
+	walk("plan walk (create)", true, func() {
+		if d := s.validateResource(cfg); len(d) != 0 {
+			c.check(s.tag+": validate before plan", false, "%s", showDiags(d))
+		}
+		p = s.plan("plan create", cty.NullVal(s.resT), cfg, nil)
+		want := cty.ObjectVal(map[string]cty.Value{"path": str(path), "content": str("hello\n"),
+			"mode": cty.UnknownVal(cty.String), "sha256": cty.UnknownVal(cty.String), "id": cty.UnknownVal(cty.String)})
+		c.check(s.tag+": plan create: computed attributes unknown", len(p.diags) == 0 && p.planned.RawEquals(want),
+			"%#v %s", p.planned, showDiags(p.diags))
+	})
+	var state cty.Value
+	var private []byte
+	walk("apply walk (create)", true, func() {
+		state, private, d = s.apply("apply create", cty.NullVal(s.resT), cfg, p)
+		c.check(s.tag+": apply create writes the file", len(d) == 0 && state.RawEquals(fileObj(path, "hello\n", "0644")) &&
+			fileContent(path) == "hello\n", "%#v %s", state, showDiags(d))
+	})
 
-	// Refresh: upgrade the stored JSON state, read it back.
-	raw, err := ctyjson.Marshal(state, s.resT)
-	if err != nil {
-		c.fatal(s.tag+": state as JSON", err)
-	}
-	ur := &pb.UpgradeResourceState_Response{}
-	if err := s.p.call("UpgradeResourceState", &pb.UpgradeResourceState_Request{TypeName: resType, Version: 0,
-		RawState: &pb.RawState{Json: raw}}, ur); err != nil {
-		c.fatal(s.tag+": UpgradeResourceState", err)
-	}
-	logf("UpgradeResourceState: %s", showDiags(ur.Diagnostics))
-	up, err := decode(ur.UpgradedState, s.resT)
-	c.check(s.tag+": upgrade state", err == nil && len(ur.Diagnostics) == 0 && up.RawEquals(state), "%v %#v", err, up)
-	got, gotPrivate, d := s.read(state, private)
-	c.check(s.tag+": read, no drift", len(d) == 0 && got.RawEquals(state) && string(gotPrivate) == string(private),
-		"%#v private %q", got, gotPrivate)
+	// Refresh without drift: the plan is a no-op.
+	walk("plan walk (no change)", true, func() {
+		got, gotPrivate, d := s.refresh(state, private)
+		c.check(s.tag+": read, no drift", len(d) == 0 && got.RawEquals(state) && string(gotPrivate) == string(private),
+			"%#v private %q", got, gotPrivate)
+		p = s.plan("plan without changes", got, cfg, gotPrivate)
+		c.check(s.tag+": plan without changes is a no-op", len(p.diags) == 0 && len(p.replace) == 0 &&
+			p.planned.RawEquals(state), "%#v", p.planned)
+	})
+
+	// Drift, an unknown in the config, then an update in place.
 	if err := ioutil.WriteFile(path, []byte("edited\n"), 0644); err != nil {
 		c.fatal(s.tag+": edit the file", err)
 	}
-	drifted, private, d := s.read(state, private)
-	c.check(s.tag+": read detects drift", len(d) == 0 && drifted.RawEquals(fileObj(path, "edited\n", "0644")),
-		"%#v", drifted)
-
-	// An unknown in the config (a value known only after another apply).
-	p = s.plan("plan with unknown content", drifted, fileCfg(str(path), cty.UnknownVal(cty.String)), private)
-	c.check(s.tag+": plan with unknown content", len(p.diags) == 0 && len(p.replace) == 0 &&
-		!p.planned.GetAttr("content").IsKnown() && !p.planned.GetAttr("sha256").IsKnown() &&
-		p.planned.GetAttr("mode").RawEquals(str("0644")), "%#v replace %v", p.planned, p.replace)
-
-	// Update in place.
 	cfg2 := fileCfg(str(path), str("second\n"))
-	p = s.plan("plan update", drifted, cfg2, private)
-	c.check(s.tag+": plan update in place", len(p.diags) == 0 && len(p.replace) == 0 &&
-		!p.planned.GetAttr("sha256").IsKnown() && p.planned.GetAttr("id").RawEquals(str(path)), "%#v %v", p.planned, p.replace)
-	state, private, d = s.apply("apply update", drifted, cfg2, p)
-	c.check(s.tag+": apply update", len(d) == 0 && state.RawEquals(fileObj(path, "second\n", "0644")) &&
-		fileContent(path) == "second\n", "%#v %s", state, showDiags(d))
+	var drifted cty.Value
+	walk("plan walk (update)", true, func() {
+		drifted, private, d = s.refresh(state, private)
+		c.check(s.tag+": read detects drift", len(d) == 0 && drifted.RawEquals(fileObj(path, "edited\n", "0644")),
+			"%#v", drifted)
+		// The content known only after another apply: unknown in config, unknown in plan.
+		p = s.plan("plan with unknown content", drifted, fileCfg(str(path), cty.UnknownVal(cty.String)), private)
+		c.check(s.tag+": plan with unknown content", len(p.diags) == 0 && len(p.replace) == 0 &&
+			!p.planned.GetAttr("content").IsKnown() && !p.planned.GetAttr("sha256").IsKnown() &&
+			p.planned.GetAttr("mode").RawEquals(str("0644")), "%#v replace %v", p.planned, p.replace)
+		p = s.plan("plan update", drifted, cfg2, private)
+		c.check(s.tag+": plan update in place", len(p.diags) == 0 && len(p.replace) == 0 &&
+			!p.planned.GetAttr("sha256").IsKnown() && p.planned.GetAttr("id").RawEquals(str(path)), "%#v %v", p.planned, p.replace)
+	})
+	walk("apply walk (update)", true, func() {
+		state, private, d = s.apply("apply update", drifted, cfg2, p)
+		c.check(s.tag+": apply update", len(d) == 0 && state.RawEquals(fileObj(path, "second\n", "0644")) &&
+			fileContent(path) == "second\n", "%#v %s", state, showDiags(d))
+	})
 
 	// Replace: a new path requires replacement; core plans the create half with a null
 	// prior, then applies delete-then-create.
 	path2 := path + ".moved"
 	cfg3 := fileCfg(str(path2), str("second\n"))
-	p = s.plan("plan replace", state, cfg3, private)
-	c.check(s.tag+": changed path requires replace", len(p.diags) == 0 && len(p.replace) == 1 && p.replace[0] == ".path",
-		"%v %s", p.replace, showDiags(p.diags))
-	create := s.plan("plan replace (create half)", cty.NullVal(s.resT), cfg3, p.private)
-	del := plan{planned: cty.NullVal(s.resT), private: private}
-	gone, _, d := s.apply("apply replace (delete half)", state, cty.NullVal(s.resT), del)
-	c.check(s.tag+": replace deletes the old file", len(d) == 0 && gone.IsNull() && fileContent(path) != "second\n",
-		"%s", showDiags(d))
-	state, private, d = s.apply("apply replace (create half)", cty.NullVal(s.resT), cfg3, create)
-	c.check(s.tag+": replace creates the new file", len(d) == 0 && state.RawEquals(fileObj(path2, "second\n", "0644")) &&
-		fileContent(path2) == "second\n", "%#v %s", state, showDiags(d))
+	var create plan
+	walk("plan walk (replace)", true, func() {
+		state, private, _ = s.refresh(state, private)
+		p = s.plan("plan replace", state, cfg3, private)
+		c.check(s.tag+": changed path requires replace", len(p.diags) == 0 && len(p.replace) == 1 && p.replace[0] == ".path",
+			"%v %s", p.replace, showDiags(p.diags))
+		create = s.plan("plan replace (create half)", cty.NullVal(s.resT), cfg3, p.private)
+	})
+	walk("apply walk (replace)", true, func() {
+		del := plan{planned: cty.NullVal(s.resT), private: private}
+		gone, _, d := s.apply("apply replace (delete half)", state, cty.NullVal(s.resT), del)
+		c.check(s.tag+": replace deletes the old file", len(d) == 0 && gone.IsNull() && fileContent(path) != "second\n",
+			"%s", showDiags(d))
+		state, private, d = s.apply("apply replace (create half)", cty.NullVal(s.resT), cfg3, create)
+		c.check(s.tag+": replace creates the new file", len(d) == 0 && state.RawEquals(fileObj(path2, "second\n", "0644")) &&
+			fileContent(path2) == "second\n", "%#v %s", state, showDiags(d))
+	})
 
 	// Destroy (plan_destroy: the provider plans it).
-	p = s.plan("plan destroy", state, cty.NullVal(s.resT), private)
-	c.check(s.tag+": plan destroy is null", len(p.diags) == 0 && p.planned.IsNull(), "%#v", p.planned)
-	gone, _, d = s.apply("apply destroy", state, cty.NullVal(s.resT), p)
-	_, statErr := os.Stat(path2)
-	c.check(s.tag+": apply destroy removes the file", len(d) == 0 && gone.IsNull() && os.IsNotExist(statErr), "%s", showDiags(d))
-	got, _, d = s.read(state, private)
-	c.check(s.tag+": read after destroy is null (gone)", len(d) == 0 && got.IsNull(), "%#v", got)
+	walk("plan walk (destroy)", true, func() {
+		state, private, _ = s.refresh(state, private)
+		p = s.plan("plan destroy", state, cty.NullVal(s.resT), private)
+		c.check(s.tag+": plan destroy is null", len(p.diags) == 0 && p.planned.IsNull(), "%#v", p.planned)
+	})
+	walk("apply walk (destroy)", true, func() {
+		gone, _, d := s.apply("apply destroy", state, cty.NullVal(s.resT), p)
+		_, statErr := os.Stat(path2)
+		c.check(s.tag+": apply destroy removes the file", len(d) == 0 && gone.IsNull() && os.IsNotExist(statErr), "%s", showDiags(d))
+	})
+	walk("plan walk (gone)", true, func() {
+		got, _, d := s.refresh(state, private)
+		c.check(s.tag+": read after destroy is null (gone)", len(d) == 0 && got.IsNull(), "%#v", got)
+	})
 
-	// Import: ImportResourceState, then ReadResource of what it returned (as core does).
+	// terraform import: ImportResourceState, then ReadResource of what it returned.
 	if err := ioutil.WriteFile(path, []byte("imported\n"), 0600); err != nil {
 		c.fatal(s.tag+": write a file to import", err)
 	}
-	ir := &pb.ImportResourceState_Response{}
-	if err := s.p.call("ImportResourceState", &pb.ImportResourceState_Request{TypeName: resType, Id: path}, ir); err != nil {
-		c.fatal(s.tag+": ImportResourceState", err)
-	}
-	logf("ImportResourceState: %s", showDiags(ir.Diagnostics))
-	if c.check(s.tag+": import returns one resource", len(ir.Diagnostics) == 0 && len(ir.ImportedResources) == 1 &&
-		ir.ImportedResources[0].TypeName == resType, "%v", ir) {
-		imp, err := decode(ir.ImportedResources[0].State, s.resT)
-		c.check(s.tag+": imported state decodes, non-null", err == nil && !imp.IsNull(), "%v", err)
-		if err == nil && !imp.IsNull() {
-			got, _, d = s.read(imp, ir.ImportedResources[0].Private)
-			c.check(s.tag+": read after import", len(d) == 0 && got.RawEquals(fileObj(path, "imported\n", "0600")),
-				"%#v", got)
+	walk("import walk", true, func() {
+		ir := &pb.ImportResourceState_Response{}
+		if err := s.p.call("ImportResourceState", &pb.ImportResourceState_Request{TypeName: resType, Id: path}, ir); err != nil {
+			c.fatal(s.tag+": ImportResourceState", err)
 		}
-	}
-	ir = &pb.ImportResourceState_Response{}
-	if err := s.p.call("ImportResourceState", &pb.ImportResourceState_Request{TypeName: resType,
-		Id: path + ".missing"}, ir); err != nil {
-		c.fatal(s.tag+": ImportResourceState", err)
-	}
-	c.check(s.tag+": import of a missing file is an error", len(errorDiags(ir.Diagnostics)) == 1 &&
-		len(ir.ImportedResources) == 0, "%v", ir)
+		logf("ImportResourceState: %s", showDiags(ir.Diagnostics))
+		if c.check(s.tag+": import returns one resource", len(ir.Diagnostics) == 0 && len(ir.ImportedResources) == 1 &&
+			ir.ImportedResources[0].TypeName == resType, "%v", ir) {
+			imp, err := decode(ir.ImportedResources[0].State, s.resT)
+			c.check(s.tag+": imported state decodes, non-null", err == nil && !imp.IsNull(), "%v", err)
+			if err == nil && !imp.IsNull() {
+				got, _, d := s.read(imp, ir.ImportedResources[0].Private)
+				c.check(s.tag+": read after import", len(d) == 0 && got.RawEquals(fileObj(path, "imported\n", "0600")),
+					"%#v", got)
+			}
+		}
+		ir = &pb.ImportResourceState_Response{}
+		if err := s.p.call("ImportResourceState", &pb.ImportResourceState_Request{TypeName: resType,
+			Id: path + ".missing"}, ir); err != nil {
+			c.fatal(s.tag+": ImportResourceState", err)
+		}
+		c.check(s.tag+": import of a missing file is an error", len(errorDiags(ir.Diagnostics)) == 1 &&
+			len(ir.ImportedResources) == 0, "%v", ir)
+	})
 
-	// Data source.
+	walk("plan walk (data source, bad input, stop)", true, func() {
+		checkDataSource(s, path)
+		checkBadInput(s, path)
+		checkStop(s, cfg, path+".slow")
+	})
+
+	// Provider functions run on an unconfigured instance of their own.
+	walk("function instance", false, func() { checkFunction(s) })
+}
+
+func checkDataSource(s *session, path string) {
+	c := s.c
 	dcfg := cty.ObjectVal(map[string]cty.Value{"path": str(path), "content": cty.NullVal(cty.String),
 		"sha256": cty.NullVal(cty.String)})
 	vd := &pb.ValidateDataResourceConfig_Response{}
@@ -449,8 +513,12 @@ func runLifecycle(c *checker, exe string, version int, autoMTLS bool, tmp string
 	c.check(s.tag+": data source", err == nil && len(rd.Diagnostics) == 0 && dv.IsWhollyKnown() &&
 		dv.RawEquals(cty.ObjectVal(map[string]cty.Value{"path": str(path), "content": str("imported\n"),
 			"sha256": str(hexSHA("imported\n"))})), "%v %#v", err, dv)
+}
 
-	// Bad input: a value of another type, malformed msgpack, an unknown resource type.
+// checkBadInput: a value of another type, malformed msgpack, an unknown resource type, an
+// RPC the kit does not implement.
+func checkBadInput(s *session, path string) {
+	c := s.c
 	wrongT := cty.Object(map[string]cty.Type{"path": cty.String, "content": cty.Number, "mode": cty.String,
 		"sha256": cty.String, "id": cty.String})
 	wrong, _ := ctymsgpack.Marshal(cty.ObjectVal(map[string]cty.Value{"path": str(path), "content": cty.NumberIntVal(42),
@@ -476,13 +544,16 @@ func runLifecycle(c *checker, exe string, version int, autoMTLS bool, tmp string
 		c.fatal(s.tag+": ReadResource of an unknown type", err)
 	}
 	c.check(s.tag+": unknown resource type is an error", len(errorDiags(rr.Diagnostics)) == 1, "%s", showDiags(rr.Diagnostics))
-	err = s.p.call("MoveResourceState", &pb.MoveResourceState_Request{TargetTypeName: resType}, &pb.MoveResourceState_Response{})
+	err := s.p.call("MoveResourceState", &pb.MoveResourceState_Request{TargetTypeName: resType}, &pb.MoveResourceState_Response{})
 	c.check(s.tag+": an RPC the kit does not implement is UNIMPLEMENTED", status.Code(err) == codes.Unimplemented, "%v", err)
+}
 
-	// StopProvider while an apply waits (apply_delay_ms makes it wait a minute).
-	d = s.configure(cty.ObjectVal(map[string]cty.Value{"apply_delay_ms": cty.NumberIntVal(60000)}))
+// checkStop: StopProvider while an apply waits (apply_delay_ms makes it wait a minute);
+// later calls run normally.
+func checkStop(s *session, cfg cty.Value, path3 string) {
+	c := s.c
+	d := s.configure(cty.ObjectVal(map[string]cty.Value{"apply_delay_ms": cty.NumberIntVal(60000)}))
 	c.check(s.tag+": configure a slow apply", len(d) == 0, "%s", showDiags(d))
-	path3 := path + ".slow"
 	slowCfg := fileCfg(str(path3), str("slow"))
 	slow := s.plan("plan a slow create", cty.NullVal(s.resT), slowCfg, nil)
 	done := make(chan applied, 1)
@@ -505,16 +576,10 @@ func runLifecycle(c *checker, exe string, version int, autoMTLS bool, tmp string
 			len(d) == 1 && d[0].Summary == "Provider stopped" && derr == nil && st.IsNull() && os.IsNotExist(statErr),
 			"err=%v %s %#v", res.err, showDiags(d), st)
 	}
-	d = s.configure(provCfg)
-	p = s.plan("plan after stop", cty.NullVal(s.resT), cfg, nil)
+	d = s.configure(cty.ObjectVal(map[string]cty.Value{"apply_delay_ms": cty.NullVal(cty.Number)}))
+	p := s.plan("plan after stop", cty.NullVal(s.resT), cfg, nil)
 	c.check(s.tag+": calls after StopProvider run normally", len(d) == 0 && len(p.diags) == 0 && !p.planned.IsNull(),
 		"%s %s", showDiags(d), showDiags(p.diags))
-	s.close("walk instance")
-
-	// Provider functions run on an unconfigured instance of their own.
-	s.start(exe, versions, autoMTLS, "function instance")
-	checkFunction(s)
-	s.close("function instance")
 }
 
 func checkFunction(s *session) {
