@@ -104,4 +104,54 @@ TEST_CASE("protocol: DynamicValue decoding follows Terraform (msgpack, else JSON
     CHECK(test::hex(out.msgpack()) == "81a161a178");
 }
 
+TEST_CASE("protocol: a function becomes tfplugin6 and tfplugin5 Function messages")
+{
+    function f;
+    f.parameters = {{"input", type::string(), false, false, "The text."},
+                    {"count", type::number(), true, true, "How many times."}};
+    f.variadic = function::parameter{"extra", type::list(type::boolean()), true, false,
+                                     "Any further flags."};
+    f.returns = type::string();
+    f.summary = "Repeats text";
+    f.description = "Repeats the text count times.";
+
+    auto check = [](const auto& out)
+    {
+        REQUIRE(out.parameters_size() == 2);
+        CHECK(out.parameters(0).name() == "input");
+        CHECK(out.parameters(0).type() == "\"string\"");
+        CHECK(!out.parameters(0).allow_null_value());
+        CHECK(!out.parameters(0).allow_unknown_values());
+        CHECK(out.parameters(0).description() == "The text.");
+        CHECK(out.parameters(1).name() == "count");
+        CHECK(out.parameters(1).type() == "\"number\"");
+        CHECK(out.parameters(1).allow_null_value());
+        CHECK(out.parameters(1).allow_unknown_values());
+        CHECK(out.parameters(1).description() == "How many times.");
+        REQUIRE(out.has_variadic_parameter());
+        CHECK(out.variadic_parameter().name() == "extra");
+        CHECK(out.variadic_parameter().type() == "[\"list\",\"bool\"]");
+        CHECK(out.variadic_parameter().allow_null_value());
+        CHECK(!out.variadic_parameter().allow_unknown_values());
+        CHECK(out.variadic_parameter().description() == "Any further flags.");
+        CHECK(out.return_().type() == "\"string\"");
+        CHECK(out.summary() == "Repeats text");
+        CHECK(out.description() == "Repeats the text count times.");
+    };
+    tfplugin6::Function p6;
+    to_proto(f, p6);
+    check(p6);
+    tfplugin5::Function p5;
+    to_proto(f, p5);
+    check(p5);
+
+    function plain;
+    plain.returns = type::number();
+    tfplugin6::Function q6;
+    to_proto(plain, q6);
+    CHECK(q6.parameters_size() == 0);
+    CHECK(!q6.has_variadic_parameter());
+    CHECK(q6.return_().type() == "\"number\"");
+}
+
 } // namespace rpcplugin::terraform

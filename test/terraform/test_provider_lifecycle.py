@@ -11,8 +11,8 @@ edit on disk shows as drift), plan update in place, apply, plan with a changed p
 (requires_replace), destroy plan and apply (the file goes), import, the data source, the
 function, bad msgpack (an error naming the attribute, no crash), StopProvider during a
 slow apply (the apply returns with a "Provider stopped" error, a later call works), and
-Controller.Shutdown (the process exits 0). Not the Go Terraform client the kit's issue
-asks for; see README "Terraform values and the provider kit".
+Controller.Shutdown (the process exits 0). The Go client (tfclient/) drives the same life
+with go-plugin and go-cty; see README "Terraform values and the provider kit".
 """
 import argparse
 import base64

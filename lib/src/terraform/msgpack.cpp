@@ -1,5 +1,19 @@
 // DynamicValue.msgpack: go-cty's cty/msgpack encoding, written and read by hand so that
-// every byte is under control (msgpack-cxx could not be installed beside Boost 1.81).
+// every byte is under control.
+//
+// Why not Debian's msgpack-cxx (libmsgpack-cxx-dev), which the kit's issue named: it cannot
+// be installed beside the Boost the project builds with. Checked on Debian 12 (bookworm)
+// with apt-cache show / apt-cache showpkg and `apt-get install -s --no-install-recommends
+// libmsgpack-cxx-dev`:
+//   - libmsgpack-cxx-dev 4.1.3-1 (source msgpack-cxx) Depends: libboost-dev;
+//   - libboost-dev 1.74.0.3 (source boost-defaults) Depends: libboost1.74-dev, and no other
+//     package Provides libboost-dev;
+//   - libboost1.81-dev 1.81.0-5+deb12u1 (this project's Boost, for Asio's awaitable
+//     operators and Boost.JSON) Conflicts: libboost1.74-dev;
+//   - so the simulated install fails: "libboost1.81-dev : Conflicts: libboost1.74-dev but
+//     1.74.0+ds1-21 is to be installed" ("Error, pkgProblemResolver::Resolve generated
+//     breaks"). Installing it would mean removing Boost 1.81. (libmsgpack-dev 4.0.0-3, the
+//     C library, Depends: libmsgpack-cxx-dev as well.)
 
 #include <rpcplugin/terraform/codec.hpp>
 

@@ -3,13 +3,14 @@
 /**
  * @file
  * Conversions between the provider kit's types and the tfplugin5/tfplugin6 messages:
- * schemas, diagnostics, attribute paths and DynamicValues. Each function exists for both
+ * schemas, diagnostics, attribute paths, functions and DynamicValues. Each function exists for both
  * protocols (the messages share their field names); protocol 5 has no nested attributes.
  * Part of the rpcplugin-terraform library (it links the generated tfplugin messages).
  */
 
 #include <rpcplugin/terraform/codec.hpp>
 #include <rpcplugin/terraform/diagnostic.hpp>
+#include <rpcplugin/terraform/provider.hpp>
 #include <rpcplugin/terraform/schema.hpp>
 
 #include "tfplugin5/tfplugin5.pb.h"
@@ -39,6 +40,13 @@ attribute_path from_proto(const tfplugin5::AttributePath& p);
 void to_proto(const diagnostic& d, tfplugin6::Diagnostic& out);
 /// Fills a protocol 5 Diagnostic the same way as the protocol 6 one.
 void to_proto(const diagnostic& d, tfplugin5::Diagnostic& out);
+
+/// Fills a tfplugin6 Function message: every parameter (name, type JSON, allow_null_value,
+/// allow_unknown_values, description), the variadic parameter likewise, the return type,
+/// summary and description (all plain text).
+void to_proto(const function& f, tfplugin6::Function& out);
+/// Fills a protocol 5 Function message the same way as the protocol 6 one.
+void to_proto(const function& f, tfplugin5::Function& out);
 
 /**
  * Decodes a DynamicValue as Terraform does: msgpack if present, else JSON, else null of `t`

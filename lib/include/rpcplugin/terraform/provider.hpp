@@ -10,12 +10,14 @@
  * parallel interleave at their `co_await`s, so state shared between handlers needs no lock
  * but must stay consistent across each `co_await`.
  *
- * `StopProvider` cancels the plan, apply, read, import and data source read handlers in
- * flight through Asio cancellation (terminal: the pending cancellable operation, such as a
- * timer wait, completes with `operation_aborted` and the handler's result is discarded);
- * the call then answers with a "Provider stopped" error diagnostic, and read and apply
- * return the state as it was before the call. Validation, configure, upgrade and function
- * calls are not cancelled. Later calls run normally.
+ * `StopProvider` cancels every handler in flight (validate, configure, upgrade, plan,
+ * apply, read, import, data source read and function calls) through Asio cancellation
+ * (terminal: the pending cancellable operation, such as a timer wait, completes with
+ * `operation_aborted` and the handler's result is discarded), and answers once they have
+ * all returned. Each cancelled call answers with a "Provider stopped" error diagnostic (a
+ * function call with a FunctionError); read, apply and upgrade return the state as it was
+ * before the call. A handler that never reaches a cancellable operation finishes first.
+ * Later calls run normally.
  */
 
 #include <rpcplugin/asio.hpp>
@@ -126,8 +128,7 @@ struct state_response
  *
  * The coroutines complete with their response; they run on the thread that called
  * `serve()` (see the file's description for interleaving). Cancellation: StopProvider
- * cancels plan(), apply(), read() and import_state() in flight; validate() and upgrade()
- * are not cancelled.
+ * cancels every one of these coroutines in flight (see the file's description).
  */
 class resource
 {
@@ -172,7 +173,7 @@ public:
     /// serving.
     virtual schema get_schema() const = 0;
     /// Checks a configuration (ValidateDataResourceConfig); `config` may hold unknowns.
-    /// Completes with the diagnostics found. Default: none. Not cancelled by StopProvider.
+    /// Completes with the diagnostics found. Default: none. StopProvider cancels it.
     virtual asio::awaitable<diagnostics> validate(const value& config);
     /// Reads the data source (ReadDataSource): completes with its state, the config with
     /// its computed attributes filled in. Runs on the serving thread; StopProvider cancels
@@ -195,7 +196,7 @@ struct function
         /// Whether an unknown argument may be passed; otherwise Terraform does not call the
         /// function and takes its result as unknown.
         bool allow_unknown = false;
-        /// Plain-text description (not sent for the variadic parameter).
+        /// Plain-text description.
         std::string description;
     };
     /// The fixed parameters, in order; every call passes all of them.
@@ -209,8 +210,8 @@ struct function
     /// A longer plain-text description.
     std::string description;
     /// The implementation: arguments in order (variadic ones after the fixed ones); an
-    /// error's message becomes the FunctionError text. Runs on the serving thread; not
-    /// cancelled by StopProvider.
+    /// error's message becomes the FunctionError text. Runs on the serving thread;
+    /// StopProvider cancels it.
     std::function<asio::awaitable<result<value>>(const std::vector<value>&)> call;
 };
 
@@ -228,12 +229,12 @@ public:
     virtual schema get_schema() const { return {}; }
     /// Checks the provider configuration (ValidateProviderConfig); `config` may hold
     /// unknowns. Completes with the diagnostics found. Default: none. Runs on the serving
-    /// thread; not cancelled by StopProvider.
+    /// thread; StopProvider cancels it.
     virtual asio::awaitable<diagnostics> validate(const value& config);
     /// Configures the provider (ConfigureProvider) before its resources and data sources are
     /// used; `config` may hold unknowns, `terraform_version` is Terraform's (`1.9.8`).
     /// Completes with the diagnostics found; an error stops Terraform. Default: none. Runs
-    /// on the serving thread; not cancelled by StopProvider.
+    /// on the serving thread; StopProvider cancels it.
     virtual asio::awaitable<diagnostics> configure(const value& config,
                                                    const std::string& terraform_version);
 

@@ -157,6 +157,28 @@ result<value> dv_decode(const DV& dv, const type& t)
     return value::null(t.without_optional());
 }
 
+template <class Param>
+void parameter_to_proto(const function::parameter& prm, Param& out)
+{
+    out.set_name(prm.name);
+    out.set_type(prm.ty.json());
+    out.set_allow_null_value(prm.allow_null);
+    out.set_allow_unknown_values(prm.allow_unknown);
+    out.set_description(prm.description);
+}
+
+template <class Fn>
+void function_to_proto(const function& f, Fn& out)
+{
+    for (const auto& prm : f.parameters)
+        parameter_to_proto(prm, *out.add_parameters());
+    if (f.variadic)
+        parameter_to_proto(*f.variadic, *out.mutable_variadic_parameter());
+    out.mutable_return_()->set_type(f.returns.json());
+    out.set_summary(f.summary);
+    out.set_description(f.description);
+}
+
 template <class DV>
 result<void> dv_encode(const value& v, const type& t, DV& out)
 {
@@ -201,6 +223,14 @@ void to_proto(const diagnostic& d, tfplugin6::Diagnostic& out)
 void to_proto(const diagnostic& d, tfplugin5::Diagnostic& out)
 {
     diag_to_proto(d, out);
+}
+void to_proto(const function& f, tfplugin6::Function& out)
+{
+    function_to_proto(f, out);
+}
+void to_proto(const function& f, tfplugin5::Function& out)
+{
+    function_to_proto(f, out);
 }
 result<value> decode(const tfplugin6::DynamicValue& dv, const type& t)
 {

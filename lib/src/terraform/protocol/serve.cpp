@@ -102,20 +102,41 @@ public:
     type provider_type_;
     std::map<std::string, type> resource_types_;
     std::map<std::string, type> data_types_;
-    std::shared_ptr<asio::steady_timer> stop_; // this generation's stop signal
+    /// One generation of calls: those StopProvider will stop together. The kit runs on
+    /// one thread (serve's io_context), so the counters need no lock.
+    struct generation
+    {
+        explicit generation(const asio::any_io_executor& ex)
+            : stop(ex, asio::steady_timer::time_point::max())
+            , drained(ex, asio::steady_timer::time_point::max())
+        {
+        }
+        asio::steady_timer stop;    // cancelled by StopProvider
+        asio::steady_timer drained; // cancelled when the last stopped call has returned
+        std::size_t in_flight = 0;
+    };
+    std::shared_ptr<generation> gen_;
 
     /// Runs `work` until it completes or StopProvider is called; nullopt when stopped.
+    /// Every handler that runs provider code goes through here.
     template <class T>
     asio::awaitable<std::optional<T>> stoppable(asio::awaitable<T> work)
     {
         auto ex = co_await asio::this_coro::executor;
-        if (!stop_)
+        if (!gen_)
+            gen_ = std::make_shared<generation>(ex);
+        std::shared_ptr<generation> g = gen_;
+        ++g->in_flight;
+        struct leave
         {
-            stop_ = std::make_shared<asio::steady_timer>(ex);
-            stop_->expires_at(asio::steady_timer::time_point::max());
-        }
-        std::shared_ptr<asio::steady_timer> signal = stop_;
-        asio::awaitable<void> wait = wait_stop(signal);
+            generation& g;
+            ~leave()
+            {
+                if (--g.in_flight == 0)
+                    g.drained.cancel();
+            }
+        } guard{*g};
+        asio::awaitable<void> wait = wait_timer(g);
         auto race = std::move(work) || std::move(wait);
         auto r = co_await std::move(race);
         if (r.index() == 0)
@@ -123,18 +144,25 @@ public:
         co_return std::nullopt;
     }
 
-    static asio::awaitable<void> wait_stop(std::shared_ptr<asio::steady_timer> t)
+    static asio::awaitable<void> wait_timer(std::shared_ptr<generation> g)
     {
-        auto [ec] = co_await t->async_wait(use_tuple);
+        auto [ec] = co_await g->stop.async_wait(use_tuple);
         (void)ec;
     }
 
-    /// StopProvider: ends this generation; later calls get a fresh one.
-    void stop_all()
+    /// StopProvider: cancels every call of this generation and completes once they have
+    /// all returned; later calls belong to a fresh generation and run normally.
+    asio::awaitable<void> stop_all()
     {
-        auto old = std::move(stop_);
-        if (old)
-            old->cancel();
+        std::shared_ptr<generation> g = std::move(gen_);
+        if (!g)
+            co_return;
+        g->stop.cancel();
+        if (g->in_flight > 0)
+        {
+            auto [ec] = co_await g->drained.async_wait(use_tuple);
+            (void)ec;
+        }
     }
 };
 
@@ -162,31 +190,6 @@ bool encode_into(const value& v, const type& t, DV* out, diagnostics& diags, con
         return false;
     }
     return true;
-}
-
-template <class P, class Fn>
-void fill_function(const function& f, Fn& out)
-{
-    for (const auto& prm : f.parameters)
-    {
-        auto* x = out.add_parameters();
-        x->set_name(prm.name);
-        x->set_type(prm.ty.json());
-        x->set_allow_null_value(prm.allow_null);
-        x->set_allow_unknown_values(prm.allow_unknown);
-        x->set_description(prm.description);
-    }
-    if (f.variadic)
-    {
-        auto* x = out.mutable_variadic_parameter();
-        x->set_name(f.variadic->name);
-        x->set_type(f.variadic->ty.json());
-        x->set_allow_null_value(f.variadic->allow_null);
-        x->set_allow_unknown_values(f.variadic->allow_unknown);
-    }
-    out.mutable_return_()->set_type(f.returns.json());
-    out.set_summary(f.summary);
-    out.set_description(f.description);
 }
 
 template <class P>
@@ -227,7 +230,7 @@ void register_protocol(grpc::server& srv, kit& k)
             for (const auto& [name, d] : k.p_.data_sources())
                 add(d->get_schema(), &(*resp.mutable_data_source_schemas())[name], name);
             for (const auto& [name, f] : k.p_.functions())
-                fill_function<P>(f, (*resp.mutable_functions())[name]);
+                to_proto(f, (*resp.mutable_functions())[name]);
             resp.mutable_server_capabilities()->set_plan_destroy(true);
             put(diags, resp.mutable_diagnostics());
             co_return status();
@@ -243,10 +246,16 @@ void register_protocol(grpc::server& srv, kit& k)
                 diags.push_back(decode_error(cfg.error(), "provider configuration"));
             else
             {
-                diags = co_await k.p_.validate(*cfg);
-                if constexpr (requires { resp.mutable_prepared_config(); })
-                    encode_into(*cfg, k.provider_type_, resp.mutable_prepared_config(), diags,
-                                "configuration");
+                auto r = co_await k.stoppable(k.p_.validate(*cfg));
+                if (!r)
+                    diags.push_back(stopped());
+                else
+                {
+                    diags = std::move(*r);
+                    if constexpr (requires { resp.mutable_prepared_config(); })
+                        encode_into(*cfg, k.provider_type_, resp.mutable_prepared_config(), diags,
+                                    "configuration");
+                }
             }
             put(diags, resp.mutable_diagnostics());
             co_return status();
@@ -263,7 +272,13 @@ void register_protocol(grpc::server& srv, kit& k)
             else if (auto cfg = decode(req.config(), k.resource_types_[req.type_name()]); !cfg)
                 diags.push_back(decode_error(cfg.error(), "configuration"));
             else
-                diags = co_await it->second->validate(*cfg);
+            {
+                auto r = co_await k.stoppable(it->second->validate(*cfg));
+                if (!r)
+                    diags.push_back(stopped());
+                else
+                    diags = std::move(*r);
+            }
             put(diags, resp.mutable_diagnostics());
             co_return status();
         });
@@ -279,7 +294,13 @@ void register_protocol(grpc::server& srv, kit& k)
             else if (auto cfg = decode(req.config(), k.data_types_[req.type_name()]); !cfg)
                 diags.push_back(decode_error(cfg.error(), "configuration"));
             else
-                diags = co_await it->second->validate(*cfg);
+            {
+                auto r = co_await k.stoppable(it->second->validate(*cfg));
+                if (!r)
+                    diags.push_back(stopped());
+                else
+                    diags = std::move(*r);
+            }
             put(diags, resp.mutable_diagnostics());
             co_return status();
         });
@@ -293,7 +314,13 @@ void register_protocol(grpc::server& srv, kit& k)
             if (!cfg)
                 diags.push_back(decode_error(cfg.error(), "provider configuration"));
             else
-                diags = co_await k.p_.configure(*cfg, req.terraform_version());
+            {
+                auto r = co_await k.stoppable(k.p_.configure(*cfg, req.terraform_version()));
+                if (!r)
+                    diags.push_back(stopped());
+                else
+                    diags = std::move(*r);
+            }
             put(diags, resp.mutable_diagnostics());
             co_return status();
         });
@@ -319,9 +346,15 @@ void register_protocol(grpc::server& srv, kit& k)
                     diags.push_back(decode_error(st.error(), "stored state"));
                 else
                 {
-                    auto up = co_await it->second->upgrade(req.version(), *st);
-                    diags = std::move(up.diags);
-                    encode_into(up.state, t, resp.mutable_upgraded_state(), diags,
+                    auto up = co_await k.stoppable(it->second->upgrade(req.version(), *st));
+                    if (!up)
+                    {
+                        // Stopped: the stored state as read, with the error.
+                        diags.push_back(stopped());
+                        up = state_response{*st, {}};
+                    }
+                    diags.insert(diags.end(), up->diags.begin(), up->diags.end());
+                    encode_into(up->state, t, resp.mutable_upgraded_state(), diags,
                                 "upgraded state");
                 }
             }
@@ -509,7 +542,7 @@ void register_protocol(grpc::server& srv, kit& k)
         [&k](ctx&, const auto&, auto& resp) -> asio::awaitable<status>
         {
             for (const auto& [name, f] : k.p_.functions())
-                fill_function<P>(f, (*resp.mutable_functions())[name]);
+                to_proto(f, (*resp.mutable_functions())[name]);
             co_return status();
         });
 
@@ -551,7 +584,14 @@ void register_protocol(grpc::server& srv, kit& k)
                 resp.mutable_error()->set_text("not enough arguments");
                 co_return status();
             }
-            auto r = co_await f.call(args);
+            auto stoppable_r = co_await k.stoppable(f.call(args));
+            if (!stoppable_r)
+            {
+                resp.mutable_error()->set_text("the provider was stopped: Terraform asked it to "
+                                               "stop before the function returned");
+                co_return status();
+            }
+            auto& r = *stoppable_r;
             if (!r)
             {
                 resp.mutable_error()->set_text(r.error().message);
@@ -568,7 +608,7 @@ void register_protocol(grpc::server& srv, kit& k)
         path(P::stop),
         [&k](ctx&, const auto&, auto&) -> asio::awaitable<status>
         {
-            k.stop_all();
+            co_await k.stop_all();
             co_return status();
         });
 }
