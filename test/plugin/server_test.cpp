@@ -17,6 +17,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -216,6 +217,48 @@ TEST_SUITE("plugin")
         CHECK(p.join() == 0);
         CHECK_FALSE(p.srv.wait_for_server_ready(1s));
         CHECK_FALSE(std::filesystem::exists(line.address));
+    }
+
+    TEST_CASE("ready() is awaitable on the plugin's own io_context, where the blocking call "
+              "cannot wait")
+    {
+        rpcplugin::test::temp_dir dir;
+        stdout_to_pipe out;
+        running_plugin p(kv_defaults(), {{"RPCPLUGIN_TEST_PLUGIN", "yes"},
+                                         {"PLUGIN_UNIX_SOCKET_DIR", dir.path().string()},
+                                         {"PLUGIN_LOG_LEVEL", "warn"}});
+        // Both coroutines run on the thread that runs the server.
+        std::promise<bool> blocking_on_io, awaited;
+        asio::post(p.io, [&] { blocking_on_io.set_value(p.srv.wait_for_server_ready(1s)); });
+        asio::co_spawn(p.io, p.srv.ready(20s),
+                       [&](std::exception_ptr e, bool ok) { awaited.set_value(!e && ok); });
+        CHECK_FALSE(blocking_on_io.get_future().get());
+        const bool ready = awaited.get_future().get();
+        out.restore();
+        REQUIRE(ready);
+        const auto line = parse_line(out.text());
+        CHECK(host_check("unix:" + line.address, std::nullopt).value().ok());
+
+        p.srv.stop();
+        CHECK(p.join() == 0);
+        asio::io_context other;
+        CHECK_FALSE(rpcplugin::test::run(other, p.srv.ready(1s)));
+    }
+
+    TEST_CASE("ready() completes false at once when the start fails, and on timeout")
+    {
+        {
+            asio::io_context io;
+            plugin::server never(io, kv_defaults(), env_of({}));
+            asio::io_context other;
+            const auto t0 = std::chrono::steady_clock::now();
+            CHECK_FALSE(rpcplugin::test::run(other, never.ready(50ms)));
+            CHECK(std::chrono::steady_clock::now() - t0 >= 50ms);
+        }
+        running_plugin p(kv_defaults(), {{"RPCPLUGIN_TEST_PLUGIN", "wrong"}});
+        asio::io_context other;
+        CHECK_FALSE(rpcplugin::test::run(other, p.srv.ready(20s)));
+        CHECK(p.join() == 1);
     }
 
     TEST_CASE("wait_for_server_ready passes AutoMTLS with the plugin's own certificate only")

@@ -12,7 +12,10 @@
 
 #include "detail/log_exceptions.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -107,9 +110,15 @@ broker& server::brokers()
 
 void server::set_announced(bool ok)
 {
-    std::lock_guard lock(ready_mutex_);
-    announced_ = ok;
+    std::vector<std::function<void()>> waiters;
+    {
+        std::lock_guard lock(ready_mutex_);
+        announced_ = ok;
+        waiters.swap(ready_waiters_);
+    }
     ready_cv_.notify_all();
+    for (auto& wake : waiters)
+        wake();
 }
 
 asio::awaitable<int> server::fail(int code)
@@ -181,6 +190,55 @@ bool server::wait_for_server_ready(std::chrono::milliseconds timeout)
         }
         log_.log(log_level::debug, log_module, "readiness check failed; retrying");
         std::this_thread::sleep_until(std::min(deadline, std::chrono::steady_clock::now() + 20ms));
+    }
+}
+
+asio::awaitable<bool> server::ready(std::chrono::milliseconds timeout)
+{
+    using namespace asio::experimental::awaitable_operators;
+    using announce_channel =
+        asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+    auto ex = co_await asio::this_coro::executor;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    asio::steady_timer timer(ex, deadline);
+    // Wait for the announcement: set_announced wakes the channel from serve's thread.
+    auto announced = std::make_shared<announce_channel>(ex, 1);
+    bool wait = false;
+    {
+        std::lock_guard lock(ready_mutex_);
+        if (!announced_)
+        {
+            wait = true;
+            ready_waiters_.push_back([announced]
+                                     { announced->try_send(boost::system::error_code{}); });
+        }
+    }
+    if (wait)
+        co_await (announced->async_receive(asio::as_tuple(asio::use_awaitable)) ||
+                  timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    {
+        std::lock_guard lock(ready_mutex_);
+        if (!announced_.value_or(false) || stopping_)
+            co_return false;
+        if (verified_)
+            co_return true;
+    }
+    for (;;)
+    {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms || stopping_)
+            co_return false;
+        bool ok = co_await self_check(left);
+        if (ok)
+        {
+            std::lock_guard lock(ready_mutex_);
+            verified_ = true;
+            co_return !stopping_;
+        }
+        log_.log(log_level::debug, log_module, "readiness check failed; retrying");
+        timer.expires_at(std::min(deadline, std::chrono::steady_clock::now() + 20ms));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 }
 

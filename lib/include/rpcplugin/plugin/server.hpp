@@ -19,9 +19,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace rpcplugin::plugin
 {
@@ -121,6 +123,22 @@ public:
      */
     bool wait_for_server_ready(std::chrono::milliseconds timeout);
 
+    /**
+     * The awaitable form of `wait_for_server_ready`, with the same meaning of ready: the
+     * listener accepts, the handshake line is printed, and a health check over the real
+     * transport answers. It waits on the awaiting coroutine's executor, which may be any
+     * executor, a thread of the server's own io_context included (the blocking call cannot
+     * run there).
+     *
+     * Completion: `bool`, true once ready; false on timeout, when the plugin failed to
+     * start, or once it is draining. The first success is remembered, as for the blocking
+     * call.
+     * Cancellation: terminal cancellation of the awaiting coroutine ends the wait with
+     * `operation_aborted` (thrown by the awaitable).
+     * Thread safety: may be awaited from any thread, by any number of coroutines at once.
+     */
+    asio::awaitable<bool> ready(std::chrono::milliseconds timeout);
+
 private:
     // The phases of `serve`, in order; a phase that fails logs why and returns false.
     struct startup;
@@ -163,6 +181,7 @@ private:
     std::mutex ready_mutex_;
     std::condition_variable ready_cv_;
     std::optional<bool> announced_; // true: the line is printed; false: serve failed
-    bool verified_ = false;         // a self-check succeeded
+    std::vector<std::function<void()>> ready_waiters_; // woken when announced_ is set
+    bool verified_ = false;                            // a self-check succeeded
 };
 } // namespace rpcplugin::plugin
