@@ -288,6 +288,10 @@ def no_capture_case(args, stubs, d):
             return
         ch = channel_for(f)
         s = Stream(ch, stdio_pb2, lambda o, e: False)
+        # A unary call on the same connection after the stream's: once it is answered, the
+        # server holds the stream (HTTP/2 frames are handled in order), so the SIGTERM below
+        # drains it instead of refusing a stream that arrives after the GOAWAY.
+        ch.unary_unary("/grpc.health.v1.Health/Check")(b"\x0a\x06plugin", timeout=10)
         # The output goes to the real stdout; read it up to the probe's last line.
         seen = b""
         deadline = time.monotonic() + 20
