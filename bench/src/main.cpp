@@ -5,13 +5,12 @@
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "startup.hpp"
+#include "support/tls_files.hpp"
 
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -85,46 +84,29 @@ std::optional<std::size_t> parse_size(std::string_view s)
     return std::stoull(std::string(s)) * mult;
 }
 
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int run_startup(int argc, char** argv, int i)
 {
     bench::startup_config cfg;
     bool json = false;
     std::string label;
-    for (; i < argc; ++i)
+    for (rpcplugin::test::program_args args(argc, argv, i); args.next();)
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string
+        if (args.is("--"))
         {
-            if (i + 1 >= argc)
-                throw std::invalid_argument(std::string(a) + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--")
-        {
-            for (++i; i < argc; ++i)
-                cfg.command.emplace_back(argv[i]);
+            for (int j = args.index() + 1; j < argc; ++j)
+                cfg.command.emplace_back(argv[j]);
             break;
         }
-        if (a == "--runs")
-            cfg.runs = static_cast<unsigned>(std::stoul(value()));
-        else if (a == "--env")
-            cfg.env.push_back(value());
-        else if (a == "--cpu")
-            cfg.cpu = std::stoi(value());
-        else if (a == "--json")
+        if (args.is("--runs"))
+            cfg.runs = static_cast<unsigned>(std::stoul(args.value()));
+        else if (args.is("--env"))
+            cfg.env.push_back(args.value());
+        else if (args.is("--cpu"))
+            cfg.cpu = std::stoi(args.value());
+        else if (args.is("--json"))
             json = true;
-        else if (a == "--label")
-            label = value();
+        else if (args.is("--label"))
+            label = args.value();
         else
             return usage();
     }
@@ -141,73 +123,66 @@ int run_load(int argc, char** argv, int i)
     bool in_process = false, json = false, tls = false;
     std::string transport = "unix", ca, cert, key, server_name = "localhost", label;
     int cpu = -1, server_cpu = -1;
-    for (; i < argc; ++i)
+    for (rpcplugin::test::program_args args(argc, argv, i); args.next();)
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string
+        if (args.is("--workload"))
         {
-            if (i + 1 >= argc)
-                throw std::invalid_argument(std::string(a) + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--workload")
-        {
-            auto w = bench::parse_workload(value());
+            auto w = bench::parse_workload(args.value());
             if (!w)
                 return usage();
             cfg.load = *w;
         }
-        else if (a == "--size")
+        else if (args.is("--size"))
         {
-            auto s = parse_size(value());
+            auto s = parse_size(args.value());
             if (!s)
                 return usage();
             cfg.size = *s;
         }
-        else if (a == "--connections")
-            cfg.connections = static_cast<unsigned>(std::stoul(value()));
-        else if (a == "--streams")
-            cfg.streams = static_cast<unsigned>(std::stoul(value()));
-        else if (a == "--target")
-            cfg.target = value();
-        else if (a == "--in-process")
+        else if (args.is("--connections"))
+            cfg.connections = static_cast<unsigned>(std::stoul(args.value()));
+        else if (args.is("--streams"))
+            cfg.streams = static_cast<unsigned>(std::stoul(args.value()));
+        else if (args.is("--target"))
+            cfg.target = args.value();
+        else if (args.is("--in-process"))
             in_process = true;
-        else if (a == "--transport")
-            transport = value();
-        else if (a == "--tls")
+        else if (args.is("--transport"))
+            transport = args.value();
+        else if (args.is("--tls"))
             tls = true;
-        else if (a == "--ca")
-            ca = value();
-        else if (a == "--cert")
-            cert = value();
-        else if (a == "--key")
-            key = value();
-        else if (a == "--server-name")
-            server_name = value();
-        else if (a == "--warmup")
-            cfg.warmup = std::stod(value());
-        else if (a == "--duration")
-            cfg.duration = std::stod(value());
-        else if (a == "--calls")
-            cfg.calls = std::stoull(value());
-        else if (a == "--repetitions")
-            cfg.repetitions = static_cast<unsigned>(std::stoul(value()));
-        else if (a == "--server-pid")
-            cfg.server_pid = static_cast<pid_t>(std::stol(value()));
-        else if (a == "--cpu")
-            cpu = std::stoi(value());
-        else if (a == "--server-cpu")
-            server_cpu = std::stoi(value());
-        else if (a == "--stream-messages")
-            cfg.stream_messages = static_cast<std::uint32_t>(std::stoul(value()));
-        else if (a == "--bidi-window")
-            cfg.bidi_window = static_cast<unsigned>(std::stoul(value()));
-        else if (a == "--stop-on-error")
+        else if (args.is("--ca"))
+            ca = args.value();
+        else if (args.is("--cert"))
+            cert = args.value();
+        else if (args.is("--key"))
+            key = args.value();
+        else if (args.is("--server-name"))
+            server_name = args.value();
+        else if (args.is("--warmup"))
+            cfg.warmup = std::stod(args.value());
+        else if (args.is("--duration"))
+            cfg.duration = std::stod(args.value());
+        else if (args.is("--calls"))
+            cfg.calls = std::stoull(args.value());
+        else if (args.is("--repetitions"))
+            cfg.repetitions = static_cast<unsigned>(std::stoul(args.value()));
+        else if (args.is("--server-pid"))
+            cfg.server_pid = static_cast<pid_t>(std::stol(args.value()));
+        else if (args.is("--cpu"))
+            cpu = std::stoi(args.value());
+        else if (args.is("--server-cpu"))
+            server_cpu = std::stoi(args.value());
+        else if (args.is("--stream-messages"))
+            cfg.stream_messages = static_cast<std::uint32_t>(std::stoul(args.value()));
+        else if (args.is("--bidi-window"))
+            cfg.bidi_window = static_cast<unsigned>(std::stoul(args.value()));
+        else if (args.is("--stop-on-error"))
             cfg.stop_on_error = true;
-        else if (a == "--json")
+        else if (args.is("--json"))
             json = true;
-        else if (a == "--label")
-            label = value();
+        else if (args.is("--label"))
+            label = args.value();
         else
             return usage();
     }
@@ -235,9 +210,7 @@ int run_load(int argc, char** argv, int i)
                 std::cerr << "error: --in-process over TLS needs --cert and --key\n";
                 return 2;
             }
-            server_tls.emplace();
-            server_tls->certificate_chain_pem = read_file(cert);
-            server_tls->private_key_pem = read_file(key);
+            server_tls = rpcplugin::test::server_tls_files(cert, key);
         }
         rpcplugin::transport::endpoint ep =
             transport == "unix"
@@ -250,15 +223,7 @@ int run_load(int argc, char** argv, int i)
         cfg.server_thread = static_cast<unsigned long>(server->native_thread());
     }
     if (tls)
-    {
-        rpcplugin::tls::client_config c;
-        if (!ca.empty())
-            c.server_roots_pem = read_file(ca);
-        else
-            c.insecure_skip_verify = true;
-        c.server_name = server_name;
-        cfg.tls = c;
-    }
+        cfg.tls = rpcplugin::test::client_tls_files(ca, server_name, {}, {}, true);
     if (cpu >= 0 && !bench::pin_this_thread(cpu))
         std::cerr << "warning: cannot pin the load generator to CPU " << cpu << "\n";
 

@@ -4,25 +4,14 @@
 //
 // Prints "READY <address>" once it accepts connections; SIGTERM or SIGINT stops it.
 #include "echo_service.hpp"
+#include "support/tls_files.hpp"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <stdexcept>
 #include <string>
-#include <string_view>
 
 namespace
 {
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int usage()
 {
     std::cerr << "usage: rpcplugin-bench-server --listen unix:PATH|HOST:PORT "
@@ -35,20 +24,26 @@ int main(int argc, char** argv)
 {
     std::string listen, cert, key;
     bool tls = false;
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--listen")
-            listen = value();
-        else if (a == "--tls")
-            tls = true;
-        else if (a == "--cert")
-            cert = value();
-        else if (a == "--key")
-            key = value();
-        else
-            return usage();
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
+        {
+            if (args.is("--listen"))
+                listen = args.value();
+            else if (args.is("--tls"))
+                tls = true;
+            else if (args.is("--cert"))
+                cert = args.value();
+            else if (args.is("--key"))
+                key = args.value();
+            else
+                return usage();
+        }
+    }
+    catch (const std::logic_error& e) // a missing value
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return usage();
     }
     if (listen.empty() || (tls && (cert.empty() || key.empty())))
         return usage();
@@ -62,11 +57,7 @@ int main(int argc, char** argv)
         }
         std::optional<rpcplugin::tls::server_config> server_tls;
         if (tls)
-        {
-            server_tls.emplace();
-            server_tls->certificate_chain_pem = read_file(cert);
-            server_tls->private_key_pem = read_file(key);
-        }
+            server_tls = rpcplugin::test::server_tls_files(cert, key);
         bench::echo_server server(*ep, server_tls);
         std::cout << "READY " << server.address() << std::endl;
         server.run(true);

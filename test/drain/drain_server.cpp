@@ -10,6 +10,7 @@
 // sleep-cancelled, hang-start, hang-cancelled, stream-start, stream-done,
 // stream-cancelled, and "stop-called -" when stop() is called.
 #include "drainsvc.rpcplugin.pb.h"
+#include "support/program.hpp"
 
 #include <rpcplugin/plugin/server.hpp>
 
@@ -150,15 +151,21 @@ int main(int argc, char** argv)
 {
     std::string markers_path;
     bool stop_on_sigusr1 = false;
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        std::string_view a = argv[i];
-        if (a == "--markers" && i + 1 < argc)
-            markers_path = argv[++i];
-        else if (a == "--stop-on-sigusr1")
-            stop_on_sigusr1 = true;
-        else
-            return usage();
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
+        {
+            if (args.is("--markers"))
+                markers_path = args.value();
+            else if (args.is("--stop-on-sigusr1"))
+                stop_on_sigusr1 = true;
+            else
+                return usage();
+        }
+    }
+    catch (const std::logic_error&) // a missing value
+    {
+        return usage();
     }
     if (markers_path.empty())
         return usage();

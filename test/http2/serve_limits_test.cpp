@@ -7,6 +7,7 @@
 #include "rpcplugin/transport/stream.hpp"
 #include "support/h2_fakes.hpp"
 #include "support/run.hpp"
+#include "support/stream_pair.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -55,10 +56,9 @@ TEST_SUITE("http2")
     TEST_CASE("serve reads no new request while max_concurrent_streams handlers run")
     {
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
 
         http2::settings cfg;
         cfg.max_concurrent_streams = 1;
@@ -109,10 +109,9 @@ TEST_SUITE("http2")
     TEST_CASE("serve stops reading a PING flood from a peer that does not read, then closes it")
     {
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
 
         http2::settings cfg;
         cfg.max_ping_strikes = 0;            // let the flood through the ping policy
@@ -143,10 +142,9 @@ TEST_SUITE("http2")
     TEST_CASE("serve closes a connection whose peer stops reading a large response")
     {
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
 
         http2::settings cfg;
         cfg.write_stall_timeout = 300ms;

@@ -5,6 +5,7 @@
 #include "support/h2_fakes.hpp"
 #include "support/h2_peer.hpp"
 #include "support/run.hpp"
+#include "support/stream_pair.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -265,10 +266,9 @@ TEST_SUITE("http2")
     TEST_CASE("serve gives up on a client that never sends the preface")
     {
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
         http2::settings cfg;
         fake_dispatcher dispatcher;
         http2::server_session h2(io.get_executor(), cfg, dispatcher);
@@ -372,10 +372,9 @@ TEST_SUITE("http2")
     TEST_CASE("serve ends after terminate() while it waits for the client")
     {
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
         http2::settings cfg;
         fake_dispatcher dispatcher;
         http2::server_session h2(io.get_executor(), cfg, dispatcher);
@@ -412,10 +411,9 @@ TEST_SUITE("http2")
         SUBCASE("with frames waiting to be written") { pending_output = true; }
 
         asio::io_context io;
-        transport::unix_socket a(io);
-        transport::unix_socket b(io);
-        asio::local::connect_pair(a, b);
-        transport::stream server(transport::socket(std::move(a)));
+        auto pair = rpcplugin::test::connect_stream_pair(io);
+        auto& server = pair.stream;
+        auto& b = pair.peer;
         http2::settings cfg;
         fake_dispatcher dispatcher;
         http2::server_session h2(io.get_executor(), cfg, dispatcher);

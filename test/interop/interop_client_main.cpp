@@ -8,6 +8,7 @@
 #include "grpc/testing/test.rpcplugin.pb.h"
 
 #include "rpcplugin/grpc/channel.hpp"
+#include "support/tls_files.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,6 @@
 
 #include <array>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -375,45 +375,44 @@ std::map<std::string, case_fn> cases()
     return m;
 }
 
-std::string read_file(const std::string& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + p);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 } // namespace
 
 int main(int argc, char** argv)
 {
     std::string target, ca, server_name, cert, key, only;
     bool tls = false;
-    for (int i = 1; i < argc; ++i)
+    auto usage = []
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--target")
-            target = value();
-        else if (a == "--tls")
-            tls = true;
-        else if (a == "--ca")
-            ca = value();
-        else if (a == "--server-name")
-            server_name = value();
-        else if (a == "--client-cert")
-            cert = value();
-        else if (a == "--client-key")
-            key = value();
-        else if (a == "--cases")
-            only = value();
-        else
+        std::cerr << "usage: rpcplugin-interop-client --target T [--tls --ca F "
+                     "[--server-name N] [--client-cert F --client-key F]] [--cases a,b]\n";
+        return 2;
+    };
+    try
+    {
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
         {
-            std::cerr << "usage: rpcplugin-interop-client --target T [--tls --ca F "
-                         "[--server-name N] [--client-cert F --client-key F]] [--cases a,b]\n";
-            return 2;
+            if (args.is("--target"))
+                target = args.value();
+            else if (args.is("--tls"))
+                tls = true;
+            else if (args.is("--ca"))
+                ca = args.value();
+            else if (args.is("--server-name"))
+                server_name = args.value();
+            else if (args.is("--client-cert"))
+                cert = args.value();
+            else if (args.is("--client-key"))
+                key = args.value();
+            else if (args.is("--cases"))
+                only = args.value();
+            else
+                return usage();
         }
+    }
+    catch (const std::logic_error& e) // a missing value
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return usage();
     }
     auto all = cases();
     std::vector<std::string> selected;
@@ -432,17 +431,7 @@ int main(int argc, char** argv)
     try
     {
         if (tls)
-        {
-            rpcplugin::tls::client_config t;
-            t.server_roots_pem = ca.empty() ? "" : read_file(ca);
-            t.server_name = server_name;
-            if (!cert.empty())
-            {
-                t.certificate_chain_pem = read_file(cert);
-                t.private_key_pem = read_file(key);
-            }
-            o.tls = t;
-        }
+            o.tls = rpcplugin::test::client_tls_files(ca, server_name, cert, key);
     }
     catch (const std::exception& e)
     {

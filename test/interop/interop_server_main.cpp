@@ -13,6 +13,7 @@
 // Prints "READY <endpoint>" on stdout once it accepts connections; SIGTERM/SIGINT drain
 // it (no grace) and it exits 0.
 #include "test_service.hpp"
+#include "support/tls_files.hpp"
 
 #include "rpcplugin/grpc/server.hpp"
 #include "rpcplugin/tls/context.hpp"
@@ -32,11 +33,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,16 +56,6 @@ asio::awaitable<void> shut_down(asio::io_context& io, rpcplugin::grpc::server& s
         co_await t.async_wait(asio::use_awaitable);
     }
     io.stop();
-}
-
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 int usage()
@@ -131,38 +120,45 @@ int main(int argc, char** argv)
         {"--keepalive-time-ms", [&](std::uint64_t v) { h2.keepalive_time = ms(v); }},
         {"--keepalive-timeout-ms", [&](std::uint64_t v) { h2.keepalive_timeout = ms(v); }},
     };
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (auto it = limits.find(a); it != limits.end())
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
         {
-            std::uint64_t v = 0;
-            if (!parse_count(value(), v))
+            std::string_view a = args.flag();
+            if (auto it = limits.find(a); it != limits.end())
             {
-                std::cerr << "error: " << a << " needs a non-negative integer\n";
-                return usage();
+                std::uint64_t v = 0;
+                if (!parse_count(args.value(), v))
+                {
+                    std::cerr << "error: " << a << " needs a non-negative integer\n";
+                    return usage();
+                }
+                it->second(v);
             }
-            it->second(v);
+            else if (a == "--permit-ping-without-calls")
+                h2.permit_ping_without_calls = true;
+            else if (a == "--listen")
+                listen = args.value();
+            else if (a == "--tls")
+                use_tls = true;
+            else if (a == "--cert")
+                cert = args.value();
+            else if (a == "--key")
+                key = args.value();
+            else if (a == "--client-ca")
+                client_ca = args.value();
+            else if (a == "--threads")
+                threads = std::stoi(args.value());
+            else if (a == "--log-level")
+                level = args.value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
+            else
+                return usage();
         }
-        else if (a == "--permit-ping-without-calls")
-            h2.permit_ping_without_calls = true;
-        else if (a == "--listen")
-            listen = value();
-        else if (a == "--tls")
-            use_tls = true;
-        else if (a == "--cert")
-            cert = value();
-        else if (a == "--key")
-            key = value();
-        else if (a == "--client-ca")
-            client_ca = value();
-        else if (a == "--threads")
-            threads = std::stoi(value());
-        else if (a == "--log-level")
-            level = value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
-        else
-            return usage();
+    }
+    catch (const std::logic_error& e) // a missing value, a bad number
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return usage();
     }
     if (listen.empty() || (use_tls && (cert.empty() || key.empty())) || threads < 1)
         return usage();
@@ -180,12 +176,8 @@ int main(int argc, char** argv)
         std::shared_ptr<asio::ssl::context> tls;
         if (use_tls)
         {
-            rpcplugin::tls::server_config cfg;
-            cfg.certificate_chain_pem = read_file(cert);
-            cfg.private_key_pem = read_file(key);
-            if (!client_ca.empty())
-                cfg.client_roots_pem = read_file(client_ca);
-            auto ctx = rpcplugin::tls::make_server_context(cfg);
+            auto ctx = rpcplugin::tls::make_server_context(
+                rpcplugin::test::server_tls_files(cert, key, client_ca));
             if (!ctx)
             {
                 std::cerr << "error: TLS setup failed: " << ctx.error().message() << "\n";

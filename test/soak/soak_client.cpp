@@ -15,6 +15,7 @@
 // and "RESULT calls=.. stream_messages=.. errors=.." at the end, then "ERROR ..." lines
 // for the first failures. Exits 1 when any call or stream failed, 2 on bad arguments.
 #include "rpcplugin/grpc/channel.hpp"
+#include "support/program.hpp"
 
 #include "grpc/testing/messages.pb.h"
 
@@ -176,34 +177,31 @@ asio::awaitable<void> run(asio::io_context& io, const config& cfg, totals& t)
 int main(int argc, char** argv)
 {
     config cfg;
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        std::string_view a = argv[i];
-        std::string v = i + 1 < argc ? argv[i + 1] : "";
-        try
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
         {
-            if (a == "--target")
-                cfg.target = v;
-            else if (a == "--seconds")
-                cfg.seconds = std::stod(v);
-            else if (a == "--calls")
-                cfg.calls = std::stol(v);
-            else if (a == "--size")
-                cfg.size = std::stoi(v);
-            else if (a == "--streams")
-                cfg.streams = std::stoi(v);
-            else if (a == "--stream-size")
-                cfg.stream_size = std::stoi(v);
+            if (args.is("--target"))
+                cfg.target = args.value();
+            else if (args.is("--seconds"))
+                cfg.seconds = std::stod(args.value());
+            else if (args.is("--calls"))
+                cfg.calls = std::stol(args.value());
+            else if (args.is("--size"))
+                cfg.size = std::stoi(args.value());
+            else if (args.is("--streams"))
+                cfg.streams = std::stoi(args.value());
+            else if (args.is("--stream-size"))
+                cfg.stream_size = std::stoi(args.value());
             else
                 throw std::invalid_argument("unknown option");
-            ++i;
         }
-        catch (const std::exception&)
-        {
-            std::cerr << "usage: rpcplugin-soak-client --target T [--seconds N] [--calls N] "
-                         "[--size BYTES] [--streams N] [--stream-size BYTES]\n";
-            return 2;
-        }
+    }
+    catch (const std::exception&)
+    {
+        std::cerr << "usage: rpcplugin-soak-client --target T [--seconds N] [--calls N] "
+                     "[--size BYTES] [--streams N] [--stream-size BYTES]\n";
+        return 2;
     }
     if (cfg.target.empty())
     {

@@ -8,6 +8,7 @@
 // would start it. Prints "READY <address>" once serving; SIGTERM or SIGINT shuts it down.
 #include "bench/echo.grpc.pb.h"
 #include "bench/echo.pb.h"
+#include "support/program.hpp"
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -18,7 +19,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -163,16 +163,6 @@ class callback_service final : public Echo::CallbackService
     }
 };
 
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int usage()
 {
     std::cerr << "usage: grpcpp-echo-server --api sync|callback --listen unix:PATH|HOST:PORT "
@@ -185,22 +175,28 @@ int main(int argc, char** argv)
 {
     std::string api = "sync", listen, cert, key;
     bool tls = false;
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        std::string_view a = argv[i];
-        auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--api")
-            api = value();
-        else if (a == "--listen")
-            listen = value();
-        else if (a == "--tls")
-            tls = true;
-        else if (a == "--cert")
-            cert = value();
-        else if (a == "--key")
-            key = value();
-        else
-            return usage();
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
+        {
+            if (args.is("--api"))
+                api = args.value();
+            else if (args.is("--listen"))
+                listen = args.value();
+            else if (args.is("--tls"))
+                tls = true;
+            else if (args.is("--cert"))
+                cert = args.value();
+            else if (args.is("--key"))
+                key = args.value();
+            else
+                return usage();
+        }
+    }
+    catch (const std::logic_error& e) // a missing value
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return usage();
     }
     if (listen.empty() || (api != "sync" && api != "callback") || (tls && (cert.empty() || key.empty())))
         return usage();
@@ -216,7 +212,15 @@ int main(int argc, char** argv)
     if (tls)
     {
         grpc::SslServerCredentialsOptions o;
-        o.pem_key_cert_pairs.push_back({read_file(key), read_file(cert)});
+        try
+        {
+            o.pem_key_cert_pairs.push_back({rpcplugin::test::read_file(key), rpcplugin::test::read_file(cert)});
+        }
+        catch (const std::exception& e)
+        {
+            std::cerr << "grpcpp-echo-server: " << e.what() << "\n";
+            return 1;
+        }
         creds = grpc::SslServerCredentials(o);
     }
     sync_service sync_svc;

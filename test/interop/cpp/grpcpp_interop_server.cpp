@@ -29,6 +29,7 @@
 #include "grpc/testing/empty.pb.h"
 #include "grpc/testing/messages.pb.h"
 #include "grpc/testing/test.grpc.pb.h"
+#include "support/program.hpp"
 
 #include <grpc/grpc.h>
 #include <grpcpp/alarm.h>
@@ -45,7 +46,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -616,29 +616,29 @@ struct options
 options parse(int argc, char** argv)
 {
     options o;
-    for (int i = 1; i < argc; ++i)
+    try
     {
-        const std::string_view a = argv[i];
-        auto value = [&]() -> std::string
+        for (rpcplugin::test::program_args args(argc, argv); args.next();)
         {
-            if (i + 1 >= argc)
-                usage(std::string(a) + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--api")
-            o.api = value();
-        else if (a == "--listen")
-            o.listen = value();
-        else if (a == "--tls")
-            o.tls = true;
-        else if (a == "--cert")
-            o.cert = value();
-        else if (a == "--key")
-            o.key = value();
-        else if (a == "--client-ca")
-            o.client_ca = value();
-        else
-            usage("unknown argument " + std::string(a));
+            if (args.is("--api"))
+                o.api = args.value();
+            else if (args.is("--listen"))
+                o.listen = args.value();
+            else if (args.is("--tls"))
+                o.tls = true;
+            else if (args.is("--cert"))
+                o.cert = args.value();
+            else if (args.is("--key"))
+                o.key = args.value();
+            else if (args.is("--client-ca"))
+                o.client_ca = args.value();
+            else
+                usage("unknown argument " + std::string(args.flag()));
+        }
+    }
+    catch (const std::logic_error& e) // a missing value
+    {
+        usage(e.what());
     }
     if (o.api != "sync" && o.api != "callback")
         usage("--api is sync or callback");
@@ -649,16 +649,6 @@ options parse(int argc, char** argv)
     return o;
 }
 
-std::string read_file(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::shared_ptr<grpc::ServerCredentials> credentials(const options& o)
 {
     if (!o.tls)
@@ -666,9 +656,9 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const options& o)
     grpc::SslServerCredentialsOptions ssl(o.client_ca.empty()
                                               ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
                                               : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_key_cert_pairs.push_back({read_file(o.key), read_file(o.cert)});
+    ssl.pem_key_cert_pairs.push_back({rpcplugin::test::read_file(o.key), rpcplugin::test::read_file(o.cert)});
     if (!o.client_ca.empty())
-        ssl.pem_root_certs = read_file(o.client_ca);
+        ssl.pem_root_certs = rpcplugin::test::read_file(o.client_ca);
     return grpc::SslServerCredentials(ssl);
 }
 
