@@ -72,4 +72,26 @@ TEST_SUITE("wire")
         CHECK(wire::go_quote("\x01\x7f") == R"("\x01\x7f")");
         CHECK(wire::go_quote("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
     }
+
+    // Expected values printed by Go 1.19's strconv.Quote and encoding/json.
+    TEST_CASE("go_quote works rune by rune: invalid bytes as \\xNN, unprintable characters as \\u or \\U")
+    {
+        CHECK(wire::go_quote("a\x80z") == R"("a\x80z")");
+        CHECK(wire::go_quote("\xc3") == R"("\xc3")");
+        CHECK(wire::go_quote("\xed\xa0\x80") == R"("\xed\xa0\x80")"); // a surrogate is not valid
+        CHECK(wire::go_quote("\u00ad\u0085\ufeff\u2028") == R"("\u00ad\u0085\ufeff\u2028")");
+        CHECK(wire::go_quote("\U0001F600\u00e9") == "\"\U0001F600\u00e9\"");
+        CHECK(wire::go_quote("\U0010FFFF\ue000") == R"("\U0010ffff\ue000")");
+        CHECK(wire::go_quote("\x00\x1b"sv) == R"("\x00\x1b")");
+    }
+
+    TEST_CASE("json_string as Go 1.19 writes it: backspace and form feed as \\u escapes")
+    {
+        std::string out;
+        wire::append_json_string(out, "\b\f\x01<\u2028\xff", wire::go_json::go1_19);
+        CHECK(out == R"("\u0008\u000c\u0001\u003c\u2028\ufffd")");
+        out.clear();
+        wire::append_json_string(out, "\b\f", wire::go_json::go1_22);
+        CHECK(out == R"("\b\f")");
+    }
 }

@@ -1,6 +1,10 @@
 #pragma once
 
-// Text the way Go's standard library writes it, where go-cty's output depends on it.
+// Text the way Go's standard library writes it, where go-cty's output depends on it: the
+// writers of wire/json.hpp, with JSON strings as go-cty built with Debian 12's Go 1.19
+// writes them (the codec is checked byte for byte against that go-cty).
+
+#include "rpcplugin/wire/json.hpp"
 
 #include <string>
 #include <string_view>
@@ -8,14 +12,13 @@
 namespace rpcplugin::terraform::detail
 {
 
-/// encoding/json's string encoding (json.Marshal of a Go string), quotes included: `"`, `\`
-/// and controls escaped (\n \r \t short, others \u00XX), `<` `>` `&` U+2028 U+2029 as \uXXXX,
-/// invalid UTF-8 replaced by \ufffd.
-void append_json_string(std::string& out, std::string_view s);
+/// encoding/json's string encoding (json.Marshal of a Go string, Go 1.19), quotes included.
+inline void append_json_string(std::string& out, std::string_view s)
+{
+    wire::append_json_string(out, s, wire::go_json::go1_19);
+}
 
-/// strconv.Quote (fmt's %q), used by go-cty's set ordering. Printable non-ASCII characters
-/// are kept; Go's unicode.IsPrint is approximated (C1 controls, U+00AD, U+2028/2029, BOM,
-/// surrogates, private use and noncharacters are escaped).
-std::string go_quote(std::string_view s);
+/// strconv.Quote (fmt's %q), used by go-cty's set ordering.
+using wire::go_quote;
 
 } // namespace rpcplugin::terraform::detail
