@@ -1,7 +1,6 @@
 #include "rpcplugin/grpc/error.hpp"
 
-#include <cstddef>
-#include <string>
+#include "detail/error_category.hpp"
 
 namespace rpcplugin::grpc
 {
@@ -32,34 +31,11 @@ const char* describe(int ev) noexcept
     }
     return "Unknown rpcplugin.grpc error.";
 }
-
-// boost::system::error_category has a protected non-virtual destructor by design (categories
-// are never deleted through a base pointer), which -Wnon-virtual-dtor reports for any derived
-// category. The category below is a function-local static that is never deleted.
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-#endif
-
-class grpc_error_category final : public boost::system::error_category
-{
-public:
-    const char* name() const noexcept override { return "rpcplugin.grpc"; }
-
-    std::string message(int ev) const override { return describe(ev); }
-
-    const char* message(int ev, char*, std::size_t) const noexcept override { return describe(ev); }
-};
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 } // namespace
 
 const boost::system::error_category& grpc_category() noexcept
 {
-    static const grpc_error_category category;
+    static const detail::named_category category("rpcplugin.grpc", describe);
     return category;
 }
 

@@ -1,8 +1,12 @@
-// Trampolines only: cast user_data, forward to the session's events, never throw into C.
+// Trampolines only: cast user_data, forward to the session's events, never throw into C:
+// an exception from an event fails the session with errc::internal (a body being sent is
+// abandoned first, so that no half frame goes out).
 #include "http2/detail/callbacks.hpp"
 
 #include "http2/detail/client_state.hpp"
 #include "http2/detail/server_state.hpp"
+#include "http2/detail/session_core.hpp"
+#include "rpcplugin/http2/error.hpp"
 
 #include <memory>
 #include <new>
@@ -17,36 +21,59 @@ typename Events::session& self(void* user_data) noexcept
     return *static_cast<typename Events::session*>(user_data);
 }
 
+// Runs `event(session)`; an exception fails the session (see above).
+template <class Events, class Event>
+auto guarded(void* user, Event&& event, bool sending_body = false) noexcept
+    -> decltype(event(self<Events>(user)))
+{
+    auto& s = self<Events>(user);
+    try
+    {
+        return event(s);
+    }
+    catch (...)
+    {
+        session_core& core = Events::core(s);
+        if (sending_body)
+            core.abandon();
+        return core.fail(errc::internal);
+    }
+}
+
 template <class Events>
 int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
-    return Events::on_begin_headers(self<Events>(user), *frame);
+    return guarded<Events>(user, [&](auto& s) { return Events::on_begin_headers(s, *frame); });
 }
 
 template <class Events>
 int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
               const uint8_t* value, size_t valuelen, uint8_t, void* user) noexcept
 {
-    return Events::on_header(self<Events>(user), *frame, {name, namelen}, {value, valuelen});
+    return guarded<Events>(
+        user, [&](auto& s)
+        { return Events::on_header(s, *frame, {name, namelen}, {value, valuelen}); });
 }
 
 template <class Events>
 int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept
 {
-    return Events::on_frame_recv(self<Events>(user), *frame);
+    return guarded<Events>(user, [&](auto& s) { return Events::on_frame_recv(s, *frame); });
 }
 
 template <class Events>
 int on_data_chunk_recv(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
                        size_t len, void* user) noexcept
 {
-    return Events::on_data_chunk(self<Events>(user), stream_id, {data, len});
+    return guarded<Events>(
+        user, [&](auto& s) { return Events::on_data_chunk(s, stream_id, {data, len}); });
 }
 
 template <class Events>
 int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) noexcept
 {
-    return Events::on_stream_close(self<Events>(user), stream_id, error_code);
+    return guarded<Events>(
+        user, [&](auto& s) { return Events::on_stream_close(s, stream_id, error_code); });
 }
 
 template <class Events>
@@ -60,7 +87,10 @@ template <class Events>
 ssize_t read_body(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t length,
                   uint32_t* data_flags, nghttp2_data_source*, void* user) noexcept
 {
-    return Events::read_body(self<Events>(user), stream_id, buf, length, data_flags);
+    return guarded<Events>(
+        user, [&](auto& s) -> ssize_t
+        { return Events::read_body(s, stream_id, buf, length, data_flags); },
+        true);
 }
 
 int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) noexcept

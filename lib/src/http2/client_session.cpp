@@ -112,7 +112,7 @@ void client_session::close_all_streams(std::uint32_t error_code)
 
 namespace rpcplugin::http2::detail
 {
-int client_events::on_begin_headers(client_session& s, const nghttp2_frame& frame) noexcept
+int client_events::on_begin_headers(client_session& s, const nghttp2_frame& frame)
 {
     if (frame.hd.type != NGHTTP2_HEADERS)
         return 0;
@@ -126,7 +126,7 @@ int client_events::on_begin_headers(client_session& s, const nghttp2_frame& fram
 
 int client_events::on_header(client_session& s, const nghttp2_frame& frame,
                              std::span<const unsigned char> name,
-                             std::span<const unsigned char> value) noexcept
+                             std::span<const unsigned char> value)
 {
     auto* st = s.streams_->find(*s.core_, frame.hd.stream_id);
     if (!st || frame.hd.type != NGHTTP2_HEADERS)
@@ -134,17 +134,10 @@ int client_events::on_header(client_session& s, const nghttp2_frame& frame,
     st->list_size += name.size() + value.size() + 32;
     if (st->list_size > s.cfg_.max_header_list_size)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM for this stream only
-    try
-    {
-        st->fields.push_back(
-            {std::string(reinterpret_cast<const char*>(name.data()), name.size()),
-             std::string(reinterpret_cast<const char*>(value.data()), value.size())});
-        return 0;
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    st->fields.push_back(
+        {std::string(reinterpret_cast<const char*>(name.data()), name.size()),
+         std::string(reinterpret_cast<const char*>(value.data()), value.size())});
+    return 0;
 }
 
 int client_events::on_headers(client_session& s, const nghttp2_frame& frame)
@@ -163,101 +156,66 @@ int client_events::on_headers(client_session& s, const nghttp2_frame& frame)
     return 0;
 }
 
-int client_events::on_frame_recv(client_session& s, const nghttp2_frame& frame) noexcept
+int client_events::on_frame_recv(client_session& s, const nghttp2_frame& frame)
 {
-    try
+    switch (frame.hd.type)
     {
-        switch (frame.hd.type)
+    case NGHTTP2_SETTINGS:
+        if (!(frame.hd.flags & NGHTTP2_FLAG_ACK) && !s.preface_received_)
         {
-        case NGHTTP2_SETTINGS:
-            if (!(frame.hd.flags & NGHTTP2_FLAG_ACK) && !s.preface_received_)
-            {
-                s.preface_received_ = true;
-                s.ready_signal_.notify();
-            }
-            return 0;
-        case NGHTTP2_GOAWAY:
-            s.goaway_received_ = true;
-            return 0;
-        case NGHTTP2_HEADERS:
-            return on_headers(s, frame);
-        case NGHTTP2_DATA:
-            if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
-            {
-                if (auto* st = s.streams_->find(*s.core_, frame.hd.stream_id); st && st->observer)
-                    st->observer->on_end_stream();
-            }
-            return 0;
-        default:
-            return 0;
+            s.preface_received_ = true;
+            s.ready_signal_.notify();
         }
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
+        return 0;
+    case NGHTTP2_GOAWAY:
+        s.goaway_received_ = true;
+        return 0;
+    case NGHTTP2_HEADERS:
+        return on_headers(s, frame);
+    case NGHTTP2_DATA:
+        if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
+            s.streams_->end_stream(*s.core_, frame.hd.stream_id);
+        return 0;
+    default:
+        return 0;
     }
 }
 
 int client_events::on_data_chunk(client_session& s, std::int32_t id,
-                                 std::span<const unsigned char> data) noexcept
+                                 std::span<const unsigned char> data)
 {
-    try
-    {
-        auto* st = s.streams_->find(*s.core_, id);
-        if (st && st->observer)
-            st->observer->on_data(data);
-        else
-            s.core_->discard(id, data.size());
-        return 0;
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    auto* st = s.streams_->find(*s.core_, id);
+    if (st && st->observer)
+        st->observer->on_data(data);
+    else
+        s.core_->discard(id, data.size());
+    return 0;
 }
 
 int client_events::on_stream_close(client_session& s, std::int32_t id,
-                                   std::uint32_t error_code) noexcept
+                                   std::uint32_t error_code)
 {
     auto st = s.streams_->take(*s.core_, id);
     if (!st)
         return 0;
-    try
-    {
-        if (st->observer)
-            st->observer->on_close(error_code);
-        return 0;
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    if (st->observer)
+        st->observer->on_close(error_code);
+    return 0;
 }
 
 long client_events::read_body(client_session& s, std::int32_t id, std::uint8_t* buf,
-                              std::size_t len, std::uint32_t* flags) noexcept
+                              std::size_t len, std::uint32_t* flags)
 {
-    auto* st = s.streams_->find(*s.core_, id);
-    if (!st || !st->observer)
-    {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    auto* st = s.streams_->body_source(*s.core_, id, flags);
+    if (!st)
         return 0;
-    }
-    try
-    {
-        bool eof = false;
-        std::size_t n = s.core_->pull(*st->observer, buf, len, flags, eof);
-        if (eof)
-            *flags |= NGHTTP2_DATA_FLAG_EOF;
-        else if (n == 0)
-            return NGHTTP2_ERR_DEFERRED;
-        return static_cast<long>(n);
-    }
-    catch (...)
-    {
-        s.core_->abandon();
-        return s.core_->fail(errc::internal);
-    }
+    bool eof = false;
+    std::size_t n = s.core_->pull(*st->observer, buf, len, flags, eof);
+    if (eof)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    else if (n == 0)
+        return NGHTTP2_ERR_DEFERRED;
+    return static_cast<long>(n);
 }
 
 int client_events::send_data(client_session& s, const nghttp2_frame& frame,

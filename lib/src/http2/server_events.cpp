@@ -23,26 +23,19 @@ bool is_request(const nghttp2_frame& frame) noexcept
 }
 } // namespace
 
-int server_events::on_begin_headers(server_session& s, const nghttp2_frame& frame) noexcept
+int server_events::on_begin_headers(server_session& s, const nghttp2_frame& frame)
 {
     if (!is_request(frame))
         return 0;
-    try
-    {
-        auto st = std::make_unique<server_stream>();
-        st->head.fields.reserve(8); // a gRPC request has about 6: one allocation, not four
-        s.streams_->add(*s.core_, frame.hd.stream_id, std::move(st));
-        return 0;
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    auto st = std::make_unique<server_stream>();
+    st->head.fields.reserve(8); // a gRPC request has about 6: one allocation, not four
+    s.streams_->add(*s.core_, frame.hd.stream_id, std::move(st));
+    return 0;
 }
 
 int server_events::on_header(server_session& s, const nghttp2_frame& frame,
                              std::span<const unsigned char> name,
-                             std::span<const unsigned char> value) noexcept
+                             std::span<const unsigned char> value)
 {
     if (!is_request(frame))
         return 0; // request trailers carry nothing gRPC uses
@@ -56,29 +49,22 @@ int server_events::on_header(server_session& s, const nghttp2_frame& frame,
         head.too_large = true; // keep decoding (HPACK state), store nothing more
         return 0;
     }
-    try
+    auto n = as_sv(name);
+    auto v = as_sv(value);
+    if (!n.empty() && n[0] == ':')
     {
-        auto n = as_sv(name);
-        auto v = as_sv(value);
-        if (!n.empty() && n[0] == ':')
-        {
-            if (n == ":method")
-                head.method = v;
-            else if (n == ":path")
-                head.path = v;
-            else if (n == ":scheme")
-                head.scheme = v;
-            else if (n == ":authority")
-                head.authority = v;
-            return 0;
-        }
-        head.fields.push_back({std::string(n), std::string(v)});
+        if (n == ":method")
+            head.method = v;
+        else if (n == ":path")
+            head.path = v;
+        else if (n == ":scheme")
+            head.scheme = v;
+        else if (n == ":authority")
+            head.authority = v;
         return 0;
     }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    head.fields.push_back({std::string(n), std::string(v)});
+    return 0;
 }
 
 int server_events::on_ping(server_session& s, const nghttp2_frame& frame)
@@ -124,78 +110,54 @@ int server_events::on_headers(server_session& s, const nghttp2_frame& frame)
     return 0;
 }
 
-int server_events::on_frame_recv(server_session& s, const nghttp2_frame& frame) noexcept
+int server_events::on_frame_recv(server_session& s, const nghttp2_frame& frame)
 {
-    try
+    switch (frame.hd.type)
     {
-        switch (frame.hd.type)
-        {
-        case NGHTTP2_SETTINGS:
-            if (!(frame.hd.flags & NGHTTP2_FLAG_ACK))
-                s.preface_received_ = true;
-            return 0;
-        case NGHTTP2_PING:
-            return on_ping(s, frame);
-        case NGHTTP2_HEADERS:
-            return on_headers(s, frame);
-        case NGHTTP2_DATA:
-            if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
-            {
-                if (auto* st = s.streams_->find(*s.core_, frame.hd.stream_id); st && st->observer)
-                    st->observer->on_end_stream();
-            }
-            else if (frame.hd.length <= frame.data.padlen && !s.glitch())
-                return NGHTTP2_ERR_CALLBACK_FAILURE; // empty DATA without END_STREAM
-            return 0;
-        default:
-            return 0;
-        }
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
+    case NGHTTP2_SETTINGS:
+        if (!(frame.hd.flags & NGHTTP2_FLAG_ACK))
+            s.preface_received_ = true;
+        return 0;
+    case NGHTTP2_PING:
+        return on_ping(s, frame);
+    case NGHTTP2_HEADERS:
+        return on_headers(s, frame);
+    case NGHTTP2_DATA:
+        if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
+            s.streams_->end_stream(*s.core_, frame.hd.stream_id);
+        else if (frame.hd.length <= frame.data.padlen && !s.glitch())
+            return NGHTTP2_ERR_CALLBACK_FAILURE; // empty DATA without END_STREAM
+        return 0;
+    default:
+        return 0;
     }
 }
 
 int server_events::on_data_chunk(server_session& s, std::int32_t id,
-                                 std::span<const unsigned char> data) noexcept
+                                 std::span<const unsigned char> data)
 {
-    try
+    auto* st = s.streams_->find(*s.core_, id);
+    if (st && st->observer && !st->shed)
     {
-        auto* st = s.streams_->find(*s.core_, id);
-        if (st && st->observer && !st->shed)
-        {
-            st->observer->on_data(data);
-            s.account_buffer(id, *st);
-        }
-        else
-            s.core_->discard(id, data.size());
-        return 0;
+        st->observer->on_data(data);
+        s.account_buffer(id, *st);
     }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    else
+        s.core_->discard(id, data.size());
+    return 0;
 }
 
 int server_events::on_stream_close(server_session& s, std::int32_t id,
-                                   std::uint32_t error_code) noexcept
+                                   std::uint32_t error_code)
 {
     auto st = s.streams_->take(*s.core_, id);
     if (!st)
         return 0;
     s.guard_->buffered -= std::min(s.guard_->buffered, st->buffered);
     s.stream_closed();
-    try
-    {
-        if (st->observer)
-            st->observer->on_close(error_code);
-        return 0;
-    }
-    catch (...)
-    {
-        return s.core_->fail(errc::internal);
-    }
+    if (st->observer)
+        st->observer->on_close(error_code);
+    return 0;
 }
 
 int server_events::on_invalid_frame(server_session& s, const nghttp2_frame&, int) noexcept
@@ -232,38 +194,27 @@ int server_events::on_frame_send(server_session& s, const nghttp2_frame& frame) 
 }
 
 long server_events::read_body(server_session& s, std::int32_t id, std::uint8_t* buf,
-                              std::size_t len, std::uint32_t* flags) noexcept
+                              std::size_t len, std::uint32_t* flags)
 {
-    auto* st = s.streams_->find(*s.core_, id);
-    if (!st || !st->observer)
-    {
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    auto* st = s.streams_->body_source(*s.core_, id, flags);
+    if (!st)
         return 0;
-    }
-    try
+    bool eof = false;
+    std::size_t n = s.core_->pull(*st->observer, buf, len, flags, eof);
+    st->blocked_since.reset(); // the window let bytes through
+    if (!eof)
     {
-        bool eof = false;
-        std::size_t n = s.core_->pull(*st->observer, buf, len, flags, eof);
-        st->blocked_since.reset(); // the window let bytes through
-        if (!eof)
-        {
-            if (n > 0)
-                return static_cast<long>(n);
-            st->sending = false;
-            return NGHTTP2_ERR_DEFERRED;
-        }
+        if (n > 0)
+            return static_cast<long>(n);
         st->sending = false;
-        *flags |= NGHTTP2_DATA_FLAG_EOF;
-        auto trailers = st->observer->take_trailers();
-        if (!trailers.empty() && s.core_->submit_trailer(id, trailers))
-            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-        return static_cast<long>(n);
+        return NGHTTP2_ERR_DEFERRED;
     }
-    catch (...)
-    {
-        s.core_->abandon();
-        return s.core_->fail(errc::internal);
-    }
+    st->sending = false;
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    auto trailers = st->observer->take_trailers();
+    if (!trailers.empty() && s.core_->submit_trailer(id, trailers))
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    return static_cast<long>(n);
 }
 
 int server_events::send_data(server_session& s, const nghttp2_frame& frame,

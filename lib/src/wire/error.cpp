@@ -1,5 +1,7 @@
 #include "rpcplugin/wire/error.hpp"
 
+#include "detail/error_category.hpp"
+
 #include <boost/throw_exception.hpp>
 
 #include <ostream>
@@ -8,60 +10,49 @@ namespace rpcplugin::wire
 {
 namespace
 {
-// error_category's destructor is protected and non-virtual by design; categories are
-// function-local statics, never deleted through a base pointer.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class category final : public boost::system::error_category
+const char* describe(int ev) noexcept
 {
-public:
-    const char* name() const noexcept override { return "rpcplugin.wire"; }
-
-    std::string message(int ev) const override
+    switch (static_cast<errc>(ev))
     {
-        switch (static_cast<errc>(ev))
-        {
-        case errc::invalid_config:
-            return "invalid host configuration";
-        case errc::spawn_failed:
-            return "the plugin could not be started";
-        case errc::plugin_exited:
-            return "plugin exited before we could connect";
-        case errc::start_timeout:
-            return "timeout while waiting for plugin to start";
-        case errc::unrecognized_handshake:
-            return "unrecognized remote plugin message";
-        case errc::core_version_mismatch:
-            return "incompatible core API version with plugin";
-        case errc::app_version_mismatch:
-            return "incompatible API version with plugin";
-        case errc::bad_address:
-            return "bad plugin address";
-        case errc::unsupported_protocol:
-            return "unsupported plugin protocol";
-        case errc::bad_server_certificate:
-            return "error parsing server cert";
-        case errc::missing_server_certificate:
-            return "AutoMTLS is on but the plugin sent no server certificate";
-        case errc::multiplex_unsupported:
-            return "plugin does not support gRPC broker multiplexing";
-        case errc::tls_setup_failed:
-            return "cannot set up the host's TLS";
-        case errc::connect_failed:
-            return "cannot connect to the plugin";
-        case errc::bad_reattach_config:
-            return "invalid reattach configuration";
-        case errc::shut_down:
-            return "the plugin client was shut down";
-        case errc::bad_certificate:
-            return "bad certificate or key";
-        case errc::bad_handshake_line:
-            return "the handshake line cannot be formatted";
-        }
-        return "unknown rpcplugin.wire error";
+    case errc::invalid_config:
+        return "invalid host configuration";
+    case errc::spawn_failed:
+        return "the plugin could not be started";
+    case errc::plugin_exited:
+        return "plugin exited before we could connect";
+    case errc::start_timeout:
+        return "timeout while waiting for plugin to start";
+    case errc::unrecognized_handshake:
+        return "unrecognized remote plugin message";
+    case errc::core_version_mismatch:
+        return "incompatible core API version with plugin";
+    case errc::app_version_mismatch:
+        return "incompatible API version with plugin";
+    case errc::bad_address:
+        return "bad plugin address";
+    case errc::unsupported_protocol:
+        return "unsupported plugin protocol";
+    case errc::bad_server_certificate:
+        return "error parsing server cert";
+    case errc::missing_server_certificate:
+        return "AutoMTLS is on but the plugin sent no server certificate";
+    case errc::multiplex_unsupported:
+        return "plugin does not support gRPC broker multiplexing";
+    case errc::tls_setup_failed:
+        return "cannot set up the host's TLS";
+    case errc::connect_failed:
+        return "cannot connect to the plugin";
+    case errc::bad_reattach_config:
+        return "invalid reattach configuration";
+    case errc::shut_down:
+        return "the plugin client was shut down";
+    case errc::bad_certificate:
+        return "bad certificate or key";
+    case errc::bad_handshake_line:
+        return "the handshake line cannot be formatted";
     }
-};
-#pragma GCC diagnostic pop
+    return "unknown rpcplugin.wire error";
+}
 } // namespace
 
 std::string_view to_string(errc e) noexcept
@@ -110,7 +101,7 @@ std::string_view to_string(errc e) noexcept
 
 const boost::system::error_category& wire_category() noexcept
 {
-    static const category c;
+    static const detail::named_category c("rpcplugin.wire", describe);
     return c;
 }
 

@@ -118,20 +118,22 @@ struct protections
 struct server_events
 {
     using session = server_session;
-    static int on_begin_headers(server_session& s, const nghttp2_frame& frame) noexcept;
+    /** The session core, for the callbacks' exception handling (callbacks.cpp). */
+    static session_core& core(server_session& s) noexcept { return *s.core_; }
+    static int on_begin_headers(server_session& s, const nghttp2_frame& frame);
     static int on_header(server_session& s, const nghttp2_frame& frame,
                          std::span<const unsigned char> name,
-                         std::span<const unsigned char> value) noexcept;
-    static int on_frame_recv(server_session& s, const nghttp2_frame& frame) noexcept;
+                         std::span<const unsigned char> value);
+    static int on_frame_recv(server_session& s, const nghttp2_frame& frame);
     static int on_data_chunk(server_session& s, std::int32_t id,
-                             std::span<const unsigned char> data) noexcept;
+                             std::span<const unsigned char> data);
     static int on_stream_close(server_session& s, std::int32_t id,
-                               std::uint32_t error_code) noexcept;
+                               std::uint32_t error_code);
     static int on_frame_send(server_session& s, const nghttp2_frame& frame) noexcept;
     static int on_invalid_frame(server_session& s, const nghttp2_frame& frame,
                                 int lib_error) noexcept;
     static long read_body(server_session& s, std::int32_t id, std::uint8_t* buf, std::size_t len,
-                          std::uint32_t* flags) noexcept;
+                          std::uint32_t* flags);
     static int send_data(server_session& s, const nghttp2_frame& frame, const std::uint8_t* framehd,
                          std::size_t length) noexcept;
 

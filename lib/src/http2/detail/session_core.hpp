@@ -212,6 +212,25 @@ public:
         return static_cast<Slot*>(core.stream_data(id));
     }
 
+    /** DATA with END_STREAM arrived on stream `id`: its observer, if any, is told. */
+    void end_stream(const session_core& core, std::int32_t id) const
+    {
+        if (Slot* s = find(core, id); s && s->observer)
+            s->observer->on_end_stream();
+    }
+
+    /** The slot whose body nghttp2 pulls for stream `id`; nullptr when the stream or its
+        observer is gone, with the body ended (EOF in `flags`). */
+    Slot* body_source(const session_core& core, std::int32_t id, std::uint32_t* flags) const
+        noexcept
+    {
+        Slot* s = find(core, id);
+        if (s && s->observer)
+            return s;
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return nullptr;
+    }
+
     /** Owns `slot` for stream `id`; with `attach`, sets it as the stream's user data. */
     Slot& add(session_core& core, std::int32_t id, std::unique_ptr<Slot> slot, bool attach = true)
     {
