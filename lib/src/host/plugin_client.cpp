@@ -111,112 +111,19 @@ asio::awaitable<plugin_client::result_type> plugin_client::reattach(asio::any_io
 asio::awaitable<plugin_client::result_type>
 plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
 {
-    const client_config& cfg = self->cfg_;
-    self->cmd_ = cmd;
-    if (cmd.path.empty())
-        co_return make_error(errc::invalid_config, "no plugin executable given");
-    if (cfg.protocol_versions.empty())
-        co_return make_error(errc::invalid_config, "no app protocol version to offer the plugin");
-
-    environment_options eo;
-    eo.cookie_key = cfg.magic_cookie_key;
-    eo.cookie_value = cfg.magic_cookie_value;
-    eo.protocol_versions = cfg.protocol_versions;
-    eo.min_port = cfg.min_port;
-    eo.max_port = cfg.max_port;
-    eo.unix_socket_dir = cfg.unix_socket_dir;
-    eo.extra = cfg.env;
-    eo.skip_host_env = cfg.skip_host_env;
-    if (cfg.auto_mtls)
+    if (auto started = self->start_process(std::move(cmd)); !started)
+        co_return started.error();
+    auto line_failure = co_await self->wait_for_handshake_line();
+    if (line_failure)
     {
-        // go-plugin's generateCert: ECDSA P-521, CN and SAN localhost, CA, client+server EKU.
-        wire::certificate_options co;
-        co.curve = wire::ec_curve::p521;
-        co.ip_addresses.clear();
-        auto gen = wire::generate_certificate(co);
-        if (!gen)
-            co_return make_error(errc::tls_setup_failed,
-                                 "cannot generate the host certificate: " + gen.error().message);
-        self->host_cert_ = std::move(*gen);
-        eo.client_cert_pem = self->host_cert_->certificate_pem;
-    }
-
-    spawn_options so;
-    so.path = cmd.path;
-    so.args = cmd.args;
-    so.env = make_plugin_environment(current_environment(), eo);
-    so.inherit_stdin = cfg.inherit_stdin;
-    self->timings_.started = clock::now();
-    auto child = child_process::spawn(self->ex_, so);
-    if (!child)
-        co_return make_error(errc::spawn_failed,
-                             "cannot start plugin " + cmd.path + ": " + child.error().message());
-    self->child_ = std::shared_ptr<child_process>(std::move(*child));
-    self->pid_ = self->child_->pid();
-    const std::string pid_text = std::to_string(self->pid_);
-    cfg.log.log(log_level::debug, log_module, "plugin started",
-                {{"path", cmd.path}, {"pid", pid_text}});
-
-    std::weak_ptr<plugin_client> weak = self;
-    asio::co_spawn(
-        self->ex_, read_stdout(weak, self->child_),
-        rpcplugin::detail::log_exceptions(cfg.log, log_module, "reading the plugin's stdout"));
-    asio::co_spawn(
-        self->ex_, read_stderr(weak, self->child_),
-        rpcplugin::detail::log_exceptions(cfg.log, log_module, "reading the plugin's stderr"));
-    asio::co_spawn(
-        self->ex_, watch_exit(weak, self->child_),
-        rpcplugin::detail::log_exceptions(cfg.log, log_module, "watching the plugin's exit"));
-
-    // The handshake line, the exit, or the timeout, whichever comes first.
-    const auto deadline = self->timings_.started + cfg.start_timeout;
-    for (;;)
-    {
-        if (self->first_line_)
-            break;
-        if (self->exit_ || self->stdout_eof_)
-        {
-            // The line may still be in the pipe: read to the end of the output first.
-            co_await self->wait_for_output_end(500ms);
-            if (self->first_line_)
-                break;
-            failure f = make_error(errc::plugin_exited, "plugin exited before we could connect");
-            if (!self->exit_)
-                f.message = "plugin closed its stdout without printing a handshake line";
-            co_return co_await self->abandon(f);
-        }
-        if (clock::now() >= deadline)
-        {
-            failure f = make_error(errc::start_timeout,
-                                   "timeout while waiting for plugin to start (no handshake "
-                                   "line within " +
-                                       ms_text(cfg.start_timeout) + ")");
-            co_return co_await self->abandon(f);
-        }
-        co_await self->wait_for(deadline);
-    }
-    self->timings_.handshake = clock::now();
-    self->handshake_text_ = *self->first_line_;
-
-    wire::host_expectations expect;
-    expect.versions = cfg.protocol_versions;
-    expect.allowed_protocols = cfg.allowed_protocols;
-    auto hs = check_handshake_line(self->handshake_text_, expect, cfg.auto_mtls);
-    if (!hs)
-    {
-        failure f = hs.error();
+        failure f = std::move(*line_failure);
         co_return co_await self->abandon(f);
     }
-    self->handshake_ = std::move(*hs);
-    cfg.log.log(log_level::debug, log_module, "handshake",
-                {{"line", self->handshake_text_.substr(0, 200)}});
-    if (self->exit_)
+    if (auto refused = self->accept_handshake_line())
     {
-        failure f = make_error(errc::plugin_exited,
-                               "plugin exited right after printing its handshake line");
+        failure f = std::move(*refused);
         co_return co_await self->abandon(f);
     }
-
     std::string target = wire::dial_target(self->handshake_.network, self->handshake_.address);
     auto connected = co_await self->connect(target);
     if (!connected)
@@ -225,6 +132,114 @@ plugin_client::do_launch(std::shared_ptr<plugin_client> self, command cmd)
         co_return co_await self->abandon(f);
     }
     co_return self;
+}
+
+boost::system::result<void, failure> plugin_client::start_process(command cmd)
+{
+    cmd_ = std::move(cmd);
+    if (cmd_.path.empty())
+        return make_error(errc::invalid_config, "no plugin executable given");
+    if (cfg_.protocol_versions.empty())
+        return make_error(errc::invalid_config, "no app protocol version to offer the plugin");
+
+    environment_options eo;
+    eo.cookie_key = cfg_.magic_cookie_key;
+    eo.cookie_value = cfg_.magic_cookie_value;
+    eo.protocol_versions = cfg_.protocol_versions;
+    eo.min_port = cfg_.min_port;
+    eo.max_port = cfg_.max_port;
+    eo.unix_socket_dir = cfg_.unix_socket_dir;
+    eo.extra = cfg_.env;
+    eo.skip_host_env = cfg_.skip_host_env;
+    if (cfg_.auto_mtls)
+    {
+        // go-plugin's generateCert: ECDSA P-521, CN and SAN localhost, CA, client+server EKU.
+        wire::certificate_options co;
+        co.curve = wire::ec_curve::p521;
+        co.ip_addresses.clear();
+        auto gen = wire::generate_certificate(co);
+        if (!gen)
+            return make_error(errc::tls_setup_failed,
+                              "cannot generate the host certificate: " + gen.error().message);
+        host_cert_ = std::move(*gen);
+        eo.client_cert_pem = host_cert_->certificate_pem;
+    }
+
+    spawn_options so;
+    so.path = cmd_.path;
+    so.args = cmd_.args;
+    so.env = make_plugin_environment(current_environment(), eo);
+    so.inherit_stdin = cfg_.inherit_stdin;
+    timings_.started = clock::now();
+    auto child = child_process::spawn(ex_, so);
+    if (!child)
+        return make_error(errc::spawn_failed,
+                          "cannot start plugin " + cmd_.path + ": " + child.error().message());
+    child_ = std::shared_ptr<child_process>(std::move(*child));
+    pid_ = child_->pid();
+    const std::string pid_text = std::to_string(pid_);
+    cfg_.log.log(log_level::debug, log_module, "plugin started",
+                 {{"path", cmd_.path}, {"pid", pid_text}});
+
+    std::weak_ptr<plugin_client> weak = weak_from_this();
+    asio::co_spawn(
+        ex_, read_stdout(weak, child_),
+        rpcplugin::detail::log_exceptions(cfg_.log, log_module, "reading the plugin's stdout"));
+    asio::co_spawn(
+        ex_, read_stderr(weak, child_),
+        rpcplugin::detail::log_exceptions(cfg_.log, log_module, "reading the plugin's stderr"));
+    asio::co_spawn(
+        ex_, watch_exit(weak, child_),
+        rpcplugin::detail::log_exceptions(cfg_.log, log_module, "watching the plugin's exit"));
+    return {};
+}
+
+asio::awaitable<std::optional<failure>> plugin_client::wait_for_handshake_line()
+{
+    // The handshake line, the exit, or the timeout, whichever comes first.
+    const auto deadline = timings_.started + cfg_.start_timeout;
+    for (;;)
+    {
+        if (first_line_)
+            break;
+        if (exit_ || stdout_eof_)
+        {
+            // The line may still be in the pipe: read to the end of the output first.
+            co_await wait_for_output_end(500ms);
+            if (first_line_)
+                break;
+            failure f = make_error(errc::plugin_exited, "plugin exited before we could connect");
+            if (!exit_)
+                f.message = "plugin closed its stdout without printing a handshake line";
+            co_return f;
+        }
+        if (clock::now() >= deadline)
+            co_return make_error(errc::start_timeout,
+                                 "timeout while waiting for plugin to start (no handshake "
+                                 "line within " +
+                                     ms_text(cfg_.start_timeout) + ")");
+        co_await wait_for(deadline);
+    }
+    timings_.handshake = clock::now();
+    handshake_text_ = *first_line_;
+    co_return std::nullopt;
+}
+
+std::optional<failure> plugin_client::accept_handshake_line()
+{
+    wire::host_expectations expect;
+    expect.versions = cfg_.protocol_versions;
+    expect.allowed_protocols = cfg_.allowed_protocols;
+    auto hs = check_handshake_line(handshake_text_, expect, cfg_.auto_mtls);
+    if (!hs)
+        return hs.error();
+    handshake_ = std::move(*hs);
+    cfg_.log.log(log_level::debug, log_module, "handshake",
+                 {{"line", handshake_text_.substr(0, 200)}});
+    if (exit_)
+        return make_error(errc::plugin_exited,
+                          "plugin exited right after printing its handshake line");
+    return std::nullopt;
 }
 
 asio::awaitable<plugin_client::result_type>

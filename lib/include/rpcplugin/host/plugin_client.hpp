@@ -198,6 +198,11 @@ private:
     static asio::awaitable<void> run_broker(std::shared_ptr<host::broker> b,
                                             std::shared_ptr<grpc::channel> ch);
 
+    // The phases of do_launch: start the process (environment, AutoMTLS certificate, spawn,
+    // output readers), wait for its handshake line, check it, then connect.
+    boost::system::result<void, failure> start_process(command cmd);
+    asio::awaitable<std::optional<failure>> wait_for_handshake_line();
+    std::optional<failure> accept_handshake_line();
     asio::awaitable<boost::system::result<void, failure>> connect(const std::string& target);
     asio::awaitable<void> wait_for(std::chrono::steady_clock::time_point deadline);
     asio::awaitable<void> wait_for_output_end(std::chrono::milliseconds limit);
