@@ -1,5 +1,7 @@
 #include "rpcplugin/grpc/client_call.hpp"
 
+#include "grpc/detail/inbound.hpp"
+
 #include "rpcplugin/grpc/channel.hpp"
 #include "rpcplugin/grpc/error.hpp"
 #include "rpcplugin/grpc/percent_encoding.hpp"
@@ -302,30 +304,17 @@ void client_call::on_data(std::span<const unsigned char> data)
             session_->consume(id_, data.size());
         return;
     }
-    held_bytes_ += data.size();
-    if (auto ec = reader_.feed(data))
+    auto failed = detail::receive(session_, id_, reader_, held_bytes_, read_ready_, data);
+    if (failed)
     {
-        session_->consume(id_, std::exchange(held_bytes_, 0));
-        if (ec == errc::message_too_large)
-            end(status(status_code::resource_exhausted,
-                       "grpc: received message larger than max (" +
-                           std::to_string(reader_.last_declared_length()) + " vs. " +
-                           std::to_string(reader_.max_message_size()) + ")"));
-        else
-            end(status(status_code::internal, "grpc: invalid message framing: " + ec.message()));
+        end(std::move(*failed));
         session_->reset(id_, NGHTTP2_CANCEL);
-        return;
     }
-    if (reader_.has_message())
-        read_ready_.notify();
-    else
-        release_flow_control();
 }
 
 void client_call::release_flow_control()
 {
-    if (reader_.queued() == 0 && held_bytes_ > 0 && session_)
-        session_->consume(id_, std::exchange(held_bytes_, 0));
+    detail::release_held(session_, id_, reader_, held_bytes_);
 }
 
 void client_call::on_end_stream()

@@ -7,6 +7,8 @@
 
 #include <boost/asio/post.hpp>
 #include <google/protobuf/message_lite.h>
+#include "grpc/detail/inbound.hpp"
+
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
@@ -16,12 +18,6 @@ namespace rpcplugin::grpc
 {
 namespace
 {
-std::string too_large_message(std::string_view what, std::size_t size, std::size_t max)
-{
-    return "grpc: " + std::string(what) + " larger than max (" + std::to_string(size) + " vs. " +
-           std::to_string(max) + ")";
-}
-
 std::span<const unsigned char> bytes(std::string_view s) noexcept
 {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
@@ -111,31 +107,14 @@ void server_context::on_data(std::span<const unsigned char> data)
         session_->consume(id_, data.size());
         return;
     }
-    held_bytes_ += data.size();
-    if (auto ec = reader_.feed(data))
-    {
-        session_->consume(id_, std::exchange(held_bytes_, 0));
-        if (ec == errc::message_too_large)
-            finish(status(status_code::resource_exhausted,
-                          too_large_message("received message", reader_.last_declared_length(),
-                                            reader_.max_message_size())));
-        else
-            finish(status(status_code::internal, "grpc: invalid message framing: " + ec.message()));
-        return;
-    }
-    if (reader_.has_message())
-        read_ready_.notify();
-    else
-        release_flow_control();
+    auto failed = detail::receive(session_, id_, reader_, held_bytes_, read_ready_, data);
+    if (failed)
+        finish(std::move(*failed));
 }
 
 void server_context::release_flow_control()
 {
-    // Bytes of complete messages the handler has not taken stay unacknowledged: that is the
-    // per-call backpressure. Partial-message bytes are acknowledged so a message larger
-    // than the window can complete.
-    if (reader_.queued() == 0 && held_bytes_ > 0 && session_)
-        session_->consume(id_, std::exchange(held_bytes_, 0));
+    detail::release_held(session_, id_, reader_, held_bytes_);
 }
 
 void server_context::on_end_stream()
@@ -201,7 +180,7 @@ asio::awaitable<bool> server_context::write(std::string_view payload, write_opti
     if (payload.size() > opts_.max_send_message_size)
     {
         finish(status(status_code::resource_exhausted,
-                      too_large_message("sent message", payload.size(), opts_.max_send_message_size)));
+                      detail::too_large_message("sent message", payload.size(), opts_.max_send_message_size)));
         co_return false;
     }
     if (response_encoding_ != encoding::identity && opts.compress)
@@ -228,7 +207,7 @@ asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite&
     if (size > opts_.max_send_message_size)
     {
         finish(status(status_code::resource_exhausted,
-                      too_large_message("sent message", size, opts_.max_send_message_size)));
+                      detail::too_large_message("sent message", size, opts_.max_send_message_size)));
         co_return false;
     }
     if (response_encoding_ != encoding::identity && opts.compress)
