@@ -104,6 +104,36 @@ Bytef* as_bytef(const unsigned char* p) noexcept
     return const_cast<Bytef*>(p);
 }
 
+// The input of a deflate or inflate run, handed to zlib in pieces of at most max_zlib_chunk
+// bytes (avail_in is 32 bits).
+struct zlib_input
+{
+    const unsigned char* next;
+    std::size_t left;
+
+    // Gives zlib the next piece once it has taken the last one.
+    void refill(z_stream& zs) noexcept
+    {
+        if (zs.avail_in != 0 || left == 0)
+            return;
+        const std::size_t chunk = std::min(left, max_zlib_chunk);
+        zs.next_in = as_bytef(next);
+        zs.avail_in = static_cast<uInt>(chunk);
+        next += chunk;
+        left -= chunk;
+    }
+};
+
+// Points zlib's output at the free part of `out` after `produced` (at most max_zlib_chunk
+// bytes); returns its size.
+std::size_t expose_output(z_stream& zs, std::string& out, std::size_t produced) noexcept
+{
+    const std::size_t room = std::min(out.size() - produced, max_zlib_chunk);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    zs.avail_out = static_cast<uInt>(room);
+    return room;
+}
+
 boost::system::result<std::string> deflate_all(encoding e, std::span<const unsigned char> data)
 {
     deflater d(e);
@@ -119,28 +149,18 @@ boost::system::result<std::string> deflate_all(encoding e, std::span<const unsig
                                   : data.size() + data.size() / 1000 + 64;
     out.resize(std::max<std::size_t>(bound, 64));
 
-    const unsigned char* in = data.data();
-    std::size_t in_left = data.size();
+    zlib_input input{data.data(), data.size()};
     std::size_t produced = 0;
     for (;;)
     {
-        if (zs.avail_in == 0 && in_left > 0)
-        {
-            const std::size_t chunk = std::min(in_left, max_zlib_chunk);
-            zs.next_in = as_bytef(in);
-            zs.avail_in = static_cast<uInt>(chunk);
-            in += chunk;
-            in_left -= chunk;
-        }
+        input.refill(zs);
         if (produced == out.size())
         {
             out.resize(out.size() * 2);
         }
-        const std::size_t room = std::min(out.size() - produced, max_zlib_chunk);
-        zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-        zs.avail_out = static_cast<uInt>(room);
+        const std::size_t room = expose_output(zs, out, produced);
 
-        const int flush = in_left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        const int flush = input.left == 0 ? Z_FINISH : Z_NO_FLUSH;
         const int rc = deflate(&zs, flush);
         produced += room - zs.avail_out;
         if (rc == Z_STREAM_END)
@@ -171,19 +191,11 @@ boost::system::result<std::string> inflate_all(encoding e, std::span<const unsig
     const std::size_t cap = max_size == SIZE_MAX ? max_size : max_size + 1;
 
     std::string out;
-    const unsigned char* in = data.data();
-    std::size_t in_left = data.size();
+    zlib_input input{data.data(), data.size()};
     std::size_t produced = 0;
     for (;;)
     {
-        if (zs.avail_in == 0 && in_left > 0)
-        {
-            const std::size_t chunk = std::min(in_left, max_zlib_chunk);
-            zs.next_in = as_bytef(in);
-            zs.avail_in = static_cast<uInt>(chunk);
-            in += chunk;
-            in_left -= chunk;
-        }
+        input.refill(zs);
         if (produced == out.size())
         {
             if (produced >= cap)
@@ -195,9 +207,7 @@ boost::system::result<std::string> inflate_all(encoding e, std::span<const unsig
                 out.empty() ? std::max(initial_inflate_size, data.size() * 4) : out.size() * 2;
             out.resize(std::min(grown, cap));
         }
-        const std::size_t room = std::min(out.size() - produced, max_zlib_chunk);
-        zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-        zs.avail_out = static_cast<uInt>(room);
+        const std::size_t room = expose_output(zs, out, produced);
 
         const int rc = inflate(&zs, Z_NO_FLUSH);
         produced += room - zs.avail_out;
@@ -207,7 +217,7 @@ boost::system::result<std::string> inflate_all(encoding e, std::span<const unsig
         }
         if (rc == Z_STREAM_END)
         {
-            if (zs.avail_in != 0 || in_left != 0)
+            if (zs.avail_in != 0 || input.left != 0)
             {
                 // Trailing bytes after the end of the compressed stream.
                 return make_error_code(errc::bad_compression);
@@ -216,7 +226,7 @@ boost::system::result<std::string> inflate_all(encoding e, std::span<const unsig
         }
         if (rc == Z_BUF_ERROR)
         {
-            if (zs.avail_in == 0 && in_left == 0)
+            if (zs.avail_in == 0 && input.left == 0)
             {
                 // Input exhausted before the end of the stream: truncated.
                 return make_error_code(errc::bad_compression);
@@ -227,7 +237,7 @@ boost::system::result<std::string> inflate_all(encoding e, std::span<const unsig
         {
             return make_error_code(errc::bad_compression);
         }
-        if (zs.avail_in == 0 && in_left == 0 && zs.avail_out != 0)
+        if (zs.avail_in == 0 && input.left == 0 && zs.avail_out != 0)
         {
             // All input consumed, output room left, yet no end of stream: truncated.
             return make_error_code(errc::bad_compression);
