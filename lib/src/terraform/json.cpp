@@ -2,6 +2,7 @@
 
 #include <rpcplugin/terraform/codec.hpp>
 
+#include "codec_common.hpp"
 #include "go_text.hpp"
 #include "json_dom.hpp"
 
@@ -14,18 +15,10 @@ namespace
 
 using detail::json_node;
 
-class json_encoder
+class json_encoder : public detail::walk_state
 {
 public:
     std::string out;
-    attribute_path path;
-    error err;
-
-    bool fail(std::string msg)
-    {
-        err = error{path, std::move(msg)};
-        return false;
-    }
 
     bool encode(const value& v, const type& t)
     {
@@ -48,17 +41,8 @@ public:
         }
         if (!v.is_known())
             return fail("value is not known");
-        if (v.ty().k() != t.k() ||
-            (t.k() == type::kind::tuple && v.elements().size() != t.elements().size()))
-            return fail("a value of type " + v.ty().friendly_name() + " cannot be encoded as " +
-                        t.friendly_name());
-        if (t.k() == type::kind::object)
-            for (const auto& [k, e] : v.items())
-                if (!t.find(k))
-                {
-                    path.push_back(path_step::attr(k));
-                    return fail("unsupported attribute");
-                }
+        if (auto why = detail::encode_mismatch(v, t, path); !why.empty())
+            return fail(why);
         switch (t.k())
         {
         case type::kind::string:
@@ -139,17 +123,9 @@ public:
     }
 };
 
-class json_decoder
+class json_decoder : public detail::walk_state
 {
 public:
-    attribute_path path;
-    error err;
-
-    bool fail(std::string msg)
-    {
-        err = error{path, std::move(msg)};
-        return false;
-    }
 
     bool decode(const json_node& n, const type& t, value& out)
     {
@@ -338,10 +314,7 @@ public:
 
 result<std::string> to_json(const value& v, const type& t)
 {
-    json_encoder e;
-    if (!e.encode(v, t.without_optional()))
-        return e.err;
-    return std::move(e.out);
+    return detail::run_encoder<json_encoder>(v, t);
 }
 
 result<value> from_json(std::string_view json, const type& t)

@@ -4,6 +4,8 @@
 
 #include <rpcplugin/terraform/codec.hpp>
 
+#include "codec_common.hpp"
+
 #include <cmath>
 #include <cstring>
 
@@ -12,7 +14,7 @@ namespace rpcplugin::terraform
 namespace
 {
 
-class decoder
+class decoder : public detail::walk_state
 {
 public:
     decoder(std::string_view b)
@@ -22,14 +24,6 @@ public:
 
     std::string_view b_;
     std::size_t pos_ = 0;
-    attribute_path path;
-    error err;
-
-    bool fail(std::string msg)
-    {
-        err = error{path, std::move(msg)};
-        return false;
-    }
 
     bool have(std::size_t n) const { return b_.size() - pos_ >= n; }
     unsigned char peek() const { return static_cast<unsigned char>(b_[pos_]); }

@@ -17,6 +17,8 @@
 
 #include <rpcplugin/terraform/codec.hpp>
 
+#include "codec_common.hpp"
+
 #include <cmath>
 #include <cstring>
 
@@ -126,11 +128,10 @@ void put_number(std::string& out, const number& n)
     put_str(out, n.text());
 }
 
-class encoder
+class encoder : public detail::walk_state
 {
 public:
     std::string out;
-    attribute_path path;
 
     bool encode(const value& v, const type& t)
     {
@@ -150,17 +151,8 @@ public:
             out += '\xc0';
             return true;
         }
-        if (v.ty().k() != t.k() ||
-            (t.k() == type::kind::tuple && v.elements().size() != t.elements().size()))
-            return fail("a value of type " + v.ty().friendly_name() + " cannot be encoded as " +
-                        t.friendly_name());
-        if (t.k() == type::kind::object)
-            for (const auto& [k, e] : v.items())
-                if (!t.find(k))
-                {
-                    path.push_back(path_step::attr(k));
-                    return fail("unsupported attribute");
-                }
+        if (auto why = detail::encode_mismatch(v, t, path); !why.empty())
+            return fail(why);
         switch (t.k())
         {
         case type::kind::string:
@@ -235,25 +227,13 @@ public:
         }
         return true;
     }
-
-    error err;
-
-private:
-    bool fail(std::string msg)
-    {
-        err = error{path, std::move(msg)};
-        return false;
-    }
 };
 
 } // namespace
 
 result<std::string> to_msgpack(const value& v, const type& t)
 {
-    encoder e;
-    if (!e.encode(v, t.without_optional()))
-        return e.err;
-    return std::move(e.out);
+    return detail::run_encoder<encoder>(v, t);
 }
 
 } // namespace rpcplugin::terraform
