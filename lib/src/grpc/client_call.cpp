@@ -1,6 +1,6 @@
 #include "rpcplugin/grpc/client_call.hpp"
 
-#include "grpc/detail/inbound.hpp"
+#include "grpc/detail/messages.hpp"
 
 #include "rpcplugin/grpc/channel.hpp"
 #include "rpcplugin/grpc/error.hpp"
@@ -16,11 +16,6 @@ namespace rpcplugin::grpc
 {
 namespace
 {
-std::span<const unsigned char> bytes(std::string_view s) noexcept
-{
-    return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
-}
-
 const std::string* field(const std::vector<http2::header>& fields, std::string_view name)
 {
     for (const auto& f : fields)
@@ -133,28 +128,14 @@ asio::awaitable<bool> client_call::write(std::string_view payload, write_options
 {
     if (status_ || half_closed_ || !session_)
         co_return false;
-    if (payload.size() > opts_.max_send_message_size)
+    auto failed = detail::queue_message(out_, payload, opts_.max_send_message_size,
+                                        call_opts_.compression, opts.compress);
+    if (failed)
     {
-        end(status(status_code::resource_exhausted,
-                   "grpc: trying to send message larger than max (" +
-                       std::to_string(payload.size()) + " vs. " +
-                       std::to_string(opts_.max_send_message_size) + ")"));
+        end(std::move(*failed));
         session_->reset(id_, NGHTTP2_CANCEL);
         co_return false;
     }
-    if (call_opts_.compression != encoding::identity && opts.compress)
-    {
-        auto z = compress(call_opts_.compression, bytes(payload));
-        if (!z)
-        {
-            end(status(status_code::internal, "grpc: failed to compress message"));
-            session_->reset(id_, NGHTTP2_CANCEL);
-            co_return false;
-        }
-        out_.push(true, *z);
-    }
-    else
-        out_.push(false, payload);
     co_return co_await queued();
 }
 
@@ -347,30 +328,13 @@ asio::awaitable<bool> client_call::read(std::string& payload)
             frame f = reader_.pop();
             release_flow_control();
             last_compressed_ = f.compressed;
-            if (!f.compressed)
-            {
-                payload = std::move(f.payload);
+            auto failed = detail::unpack_message(f, response_encoding_,
+                                                 opts_.max_receive_message_size, payload);
+            if (!failed)
                 co_return true;
-            }
-            if (response_encoding_ == encoding::identity)
-            {
-                end(status(status_code::internal, "grpc: compressed message without grpc-encoding"));
-                cancel();
-                co_return false;
-            }
-            auto plain = decompress(response_encoding_, bytes(f.payload),
-                                    opts_.max_receive_message_size);
-            if (!plain)
-            {
-                end(plain.error() == errc::decompressed_too_large
-                        ? status(status_code::resource_exhausted,
-                                 "grpc: decompressed message larger than max")
-                        : status(status_code::internal, "grpc: failed to decompress message"));
-                cancel();
-                co_return false;
-            }
-            payload = std::move(*plain);
-            co_return true;
+            end(std::move(*failed));
+            cancel();
+            co_return false;
         }
         if (status_ || response_ended_ || closed_)
             co_return false;

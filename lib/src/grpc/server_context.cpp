@@ -7,7 +7,7 @@
 
 #include <boost/asio/post.hpp>
 #include <google/protobuf/message_lite.h>
-#include "grpc/detail/inbound.hpp"
+#include "grpc/detail/messages.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -16,14 +16,6 @@
 
 namespace rpcplugin::grpc
 {
-namespace
-{
-std::span<const unsigned char> bytes(std::string_view s) noexcept
-{
-    return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
-}
-} // namespace
-
 server_context::server_context(http2::server_session& session, std::int32_t stream_id,
                                const server_options& opts, asio::any_io_executor ex)
     : session_(&session)
@@ -136,32 +128,12 @@ asio::awaitable<bool> server_context::read(std::string& payload)
             frame f = reader_.pop();
             release_flow_control();
             last_compressed_ = f.compressed;
-            if (!f.compressed)
-            {
-                payload = std::move(f.payload);
+            auto failed = detail::unpack_message(f, request_encoding_,
+                                                 opts_.max_receive_message_size, payload);
+            if (!failed)
                 co_return true;
-            }
-            if (request_encoding_ == encoding::identity)
-            {
-                finish(status(status_code::internal,
-                              "grpc: compressed message without grpc-encoding"));
-                co_return false;
-            }
-            auto plain = decompress(request_encoding_, bytes(f.payload),
-                                    opts_.max_receive_message_size);
-            if (!plain)
-            {
-                if (plain.error() == errc::decompressed_too_large)
-                    finish(status(status_code::resource_exhausted,
-                                  "grpc: decompressed message larger than max (" +
-                                      std::to_string(opts_.max_receive_message_size) + ")"));
-                else
-                    finish(status(status_code::internal,
-                                  "grpc: failed to decompress message: " + plain.error().message()));
-                co_return false;
-            }
-            payload = std::move(*plain);
-            co_return true;
+            finish(std::move(*failed));
+            co_return false;
         }
         if (end_stream_)
             co_return false;
@@ -177,24 +149,13 @@ asio::awaitable<bool> server_context::write(std::string_view payload, write_opti
 {
     if (finished_ || closed_)
         co_return false;
-    if (payload.size() > opts_.max_send_message_size)
+    auto failed = detail::queue_message(out_, payload, opts_.max_send_message_size,
+                                        response_encoding_, opts.compress);
+    if (failed)
     {
-        finish(status(status_code::resource_exhausted,
-                      detail::too_large_message("sent message", payload.size(), opts_.max_send_message_size)));
+        finish(std::move(*failed));
         co_return false;
     }
-    if (response_encoding_ != encoding::identity && opts.compress)
-    {
-        auto z = compress(response_encoding_, bytes(payload));
-        if (!z)
-        {
-            finish(status(status_code::internal, "grpc: failed to compress message"));
-            co_return false;
-        }
-        out_.push(true, *z);
-    }
-    else
-        out_.push(false, payload);
     co_return co_await queued();
 }
 
@@ -203,15 +164,11 @@ asio::awaitable<bool> server_context::write(const google::protobuf::MessageLite&
 {
     if (finished_ || closed_)
         co_return false;
-    std::size_t size = message.ByteSizeLong();
-    if (size > opts_.max_send_message_size)
+    const std::size_t size = message.ByteSizeLong();
+    if (size > opts_.max_send_message_size ||
+        (response_encoding_ != encoding::identity && opts.compress))
     {
-        finish(status(status_code::resource_exhausted,
-                      detail::too_large_message("sent message", size, opts_.max_send_message_size)));
-        co_return false;
-    }
-    if (response_encoding_ != encoding::identity && opts.compress)
-    {
+        // The general path: the size limit's status, compression.
         const std::string plain = message.SerializeAsString();
         const std::string_view view = plain;
         co_return co_await write(view, opts);
