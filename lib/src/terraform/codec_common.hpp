@@ -26,6 +26,24 @@ struct walk_state
         err = error{path, std::move(msg)};
         return false;
     }
+
+    /// Calls `each(attribute, its value)` for every attribute of the object type `t`, in
+    /// the type's order, with the path at that attribute; fails when `v` lacks one.
+    template <class Each>
+    bool for_each_attribute(const value& v, const type& t, Each&& each)
+    {
+        for (const auto& a : t.attributes())
+        {
+            path.push_back(path_step::attr(a.name));
+            const value* e = v.get(a.name);
+            if (!e)
+                return fail("attribute is missing");
+            if (!each(a, *e))
+                return false;
+            path.pop_back();
+        }
+        return true;
+    }
 };
 
 /// Runs `Encoder` (a walk_state with `out` and `encode(value, type)`) over `v`.

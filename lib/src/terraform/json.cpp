@@ -98,23 +98,18 @@ public:
         {
             out += '{';
             bool first = true;
-            for (const auto& a : t.attributes())
-            {
-                if (!first)
-                    out += ',';
-                first = false;
-                path.push_back(path_step::attr(a.name));
-                detail::append_json_string(out, a.name);
-                out += ':';
-                const value* e = v.get(a.name);
-                if (!e)
-                    return fail("attribute is missing");
-                if (!encode(*e, a.ty))
-                    return false;
-                path.pop_back();
-            }
+            bool ok = for_each_attribute(v, t,
+                                         [&](const auto& a, const value& e)
+                                         {
+                                             if (!first)
+                                                 out += ',';
+                                             first = false;
+                                             detail::append_json_string(out, a.name);
+                                             out += ':';
+                                             return encode(e, a.ty);
+                                         });
             out += '}';
-            return true;
+            return ok;
         }
         case type::kind::dynamic:
             return true;

@@ -209,18 +209,12 @@ public:
         {
             const auto& attrs = t.attributes();
             put_map_len(out, attrs.size());
-            for (const auto& a : attrs)
-            {
-                path.push_back(path_step::attr(a.name));
-                put_str(out, a.name);
-                const value* e = v.get(a.name);
-                if (!e)
-                    return fail("attribute is missing");
-                if (!encode(*e, a.ty))
-                    return false;
-                path.pop_back();
-            }
-            return true;
+            return for_each_attribute(v, t,
+                                      [&](const auto& a, const value& e)
+                                      {
+                                          put_str(out, a.name);
+                                          return encode(e, a.ty);
+                                      });
         }
         case type::kind::dynamic:
             return true;
