@@ -55,4 +55,12 @@ TEST_SUITE("detail")
                           "error=the socket vanished");
         CHECK(failures == 1);
     }
+
+    TEST_CASE("exception_text gives what() of a std::exception, and a fixed text otherwise")
+    {
+        using rpcplugin::detail::exception_text;
+        CHECK(exception_text(std::make_exception_ptr(std::runtime_error("disk full"))) ==
+              "disk full");
+        CHECK(exception_text(std::make_exception_ptr(42)) == "unknown exception");
+    }
 }

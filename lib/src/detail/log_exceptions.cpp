@@ -2,20 +2,25 @@
 
 namespace rpcplugin::detail
 {
-void log_exceptions::report(std::exception_ptr e) const
+std::string exception_text(std::exception_ptr e)
 {
-    std::string reason = "unknown exception";
     try
     {
         std::rethrow_exception(e);
     }
     catch (const std::exception& x)
     {
-        reason = x.what();
+        return x.what();
     }
     catch (...)
     {
+        return "unknown exception";
     }
+}
+
+void log_exceptions::report(std::exception_ptr e) const
+{
+    const std::string reason = exception_text(e);
     log_.log(log_level::error, module_, "background task failed",
              {{"task", what_}, {"error", reason}});
     if (on_failure_)

@@ -13,6 +13,10 @@
 
 namespace rpcplugin::detail
 {
+/** The text of the exception `e` holds: `what()` of a std::exception, else "unknown
+    exception". */
+std::string exception_text(std::exception_ptr e);
+
 /**
  * `asio::co_spawn(ex, task(), log_exceptions(log, "rpcplugin.plugin", "the accept loop"))`:
  * when the coroutine ends with an exception, logs `background task failed` at error with

@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 #include <google/protobuf/message_lite.h>
+#include "detail/log_exceptions.hpp"
 #include "grpc/detail/messages.hpp"
 
 #include <nghttp2/nghttp2.h>
@@ -327,18 +328,7 @@ void server_context::finish(const status& s)
 
 void server_context::on_handler_exception(std::exception_ptr e)
 {
-    std::string what = "unknown exception";
-    try
-    {
-        std::rethrow_exception(e);
-    }
-    catch (const std::exception& ex)
-    {
-        what = ex.what();
-    }
-    catch (...)
-    {
-    }
+    const std::string what = rpcplugin::detail::exception_text(e);
     if (cancelled_ || closed_)
     {
         opts_.log.log(log_level::debug, "rpcplugin.grpc", "handler ended after cancellation",

@@ -583,14 +583,8 @@ int server::run()
             code = e ? 1 : c;
             if (e)
             {
-                try
-                {
-                    std::rethrow_exception(e);
-                }
-                catch (const std::exception& x)
-                {
-                    log_.log(log_level::error, log_module, "plugin failed", {{"error", x.what()}});
-                }
+                const std::string reason = rpcplugin::detail::exception_text(e);
+                log_.log(log_level::error, log_module, "plugin failed", {{"error", reason}});
             }
             io_.stop();
         });
