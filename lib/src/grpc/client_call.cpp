@@ -144,18 +144,14 @@ asio::awaitable<bool> client_call::write(const google::protobuf::MessageLite& me
 {
     if (status_ || half_closed_ || !session_)
         co_return false;
-    const std::size_t size = message.ByteSizeLong();
-    if (size > opts_.max_send_message_size ||
-        (call_opts_.compression != encoding::identity && opts.compress))
+    if (!detail::queue_in_place(out_, message, opts_.max_send_message_size, call_opts_.compression,
+                                opts.compress))
     {
-        // The general path: the size limit's status, compression.
+        // The size limit's status or compression: through the general path.
         const std::string plain = message.SerializeAsString();
         const std::string_view view = plain;
         co_return co_await write(view, opts);
     }
-    // Serialized straight into the call's queue: no buffer of its own, no copy.
-    auto room = out_.append(false, size);
-    message.SerializeWithCachedSizesToArray(room.data());
     co_return co_await queued();
 }
 

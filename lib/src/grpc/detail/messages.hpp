@@ -12,6 +12,8 @@
 #include "rpcplugin/grpc/framing.hpp"
 #include "rpcplugin/grpc/status.hpp"
 
+#include <google/protobuf/message_lite.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -111,5 +113,18 @@ inline std::optional<status> queue_message(frame_queue& out, std::string_view pa
         return status(status_code::internal, "grpc: failed to compress message");
     out.push(true, *z);
     return std::nullopt;
+}
+/// Serializes `message` straight into `out`, with no buffer of its own and no copy, when it
+/// needs neither the size limit's status nor compression. False when it does: the caller
+/// then serializes it and takes `queue_message`.
+inline bool queue_in_place(frame_queue& out, const google::protobuf::MessageLite& message,
+                           std::size_t max, encoding enc, bool compress)
+{
+    const std::size_t size = message.ByteSizeLong();
+    if (size > max || (enc != encoding::identity && compress))
+        return false;
+    auto room = out.append(false, size);
+    message.SerializeWithCachedSizesToArray(room.data());
+    return true;
 }
 } // namespace rpcplugin::grpc::detail
