@@ -10,93 +10,48 @@ namespace rpcplugin::wire
 {
 namespace
 {
+// The name and message of each code, in one place.
+struct errc_text
+{
+    std::string_view name;
+    const char* message;
+};
+
+errc_text text_of(errc e) noexcept
+{
+    switch (e)
+    {
+    case errc::invalid_config: return {"invalid_config", "invalid host configuration"};
+    case errc::spawn_failed: return {"spawn_failed", "the plugin could not be started"};
+    case errc::plugin_exited: return {"plugin_exited", "plugin exited before we could connect"};
+    case errc::start_timeout: return {"start_timeout", "timeout while waiting for plugin to start"};
+    case errc::unrecognized_handshake: return {"unrecognized_handshake", "unrecognized remote plugin message"};
+    case errc::core_version_mismatch: return {"core_version_mismatch", "incompatible core API version with plugin"};
+    case errc::app_version_mismatch: return {"app_version_mismatch", "incompatible API version with plugin"};
+    case errc::bad_address: return {"bad_address", "bad plugin address"};
+    case errc::unsupported_protocol: return {"unsupported_protocol", "unsupported plugin protocol"};
+    case errc::bad_server_certificate: return {"bad_server_certificate", "error parsing server cert"};
+    case errc::missing_server_certificate: return {"missing_server_certificate", "AutoMTLS is on but the plugin sent no server certificate"};
+    case errc::multiplex_unsupported: return {"multiplex_unsupported", "plugin does not support gRPC broker multiplexing"};
+    case errc::tls_setup_failed: return {"tls_setup_failed", "cannot set up the host's TLS"};
+    case errc::connect_failed: return {"connect_failed", "cannot connect to the plugin"};
+    case errc::bad_reattach_config: return {"bad_reattach_config", "invalid reattach configuration"};
+    case errc::shut_down: return {"shut_down", "the plugin client was shut down"};
+    case errc::bad_certificate: return {"bad_certificate", "bad certificate or key"};
+    case errc::bad_handshake_line: return {"bad_handshake_line", "the handshake line cannot be formatted"};
+    }
+    return {"unknown", "unknown rpcplugin.wire error"};
+}
+
 const char* describe(int ev) noexcept
 {
-    switch (static_cast<errc>(ev))
-    {
-    case errc::invalid_config:
-        return "invalid host configuration";
-    case errc::spawn_failed:
-        return "the plugin could not be started";
-    case errc::plugin_exited:
-        return "plugin exited before we could connect";
-    case errc::start_timeout:
-        return "timeout while waiting for plugin to start";
-    case errc::unrecognized_handshake:
-        return "unrecognized remote plugin message";
-    case errc::core_version_mismatch:
-        return "incompatible core API version with plugin";
-    case errc::app_version_mismatch:
-        return "incompatible API version with plugin";
-    case errc::bad_address:
-        return "bad plugin address";
-    case errc::unsupported_protocol:
-        return "unsupported plugin protocol";
-    case errc::bad_server_certificate:
-        return "error parsing server cert";
-    case errc::missing_server_certificate:
-        return "AutoMTLS is on but the plugin sent no server certificate";
-    case errc::multiplex_unsupported:
-        return "plugin does not support gRPC broker multiplexing";
-    case errc::tls_setup_failed:
-        return "cannot set up the host's TLS";
-    case errc::connect_failed:
-        return "cannot connect to the plugin";
-    case errc::bad_reattach_config:
-        return "invalid reattach configuration";
-    case errc::shut_down:
-        return "the plugin client was shut down";
-    case errc::bad_certificate:
-        return "bad certificate or key";
-    case errc::bad_handshake_line:
-        return "the handshake line cannot be formatted";
-    }
-    return "unknown rpcplugin.wire error";
+    return text_of(static_cast<errc>(ev)).message;
 }
 } // namespace
 
 std::string_view to_string(errc e) noexcept
 {
-    switch (e)
-    {
-    case errc::invalid_config:
-        return "invalid_config";
-    case errc::spawn_failed:
-        return "spawn_failed";
-    case errc::plugin_exited:
-        return "plugin_exited";
-    case errc::start_timeout:
-        return "start_timeout";
-    case errc::unrecognized_handshake:
-        return "unrecognized_handshake";
-    case errc::core_version_mismatch:
-        return "core_version_mismatch";
-    case errc::app_version_mismatch:
-        return "app_version_mismatch";
-    case errc::bad_address:
-        return "bad_address";
-    case errc::unsupported_protocol:
-        return "unsupported_protocol";
-    case errc::bad_server_certificate:
-        return "bad_server_certificate";
-    case errc::missing_server_certificate:
-        return "missing_server_certificate";
-    case errc::multiplex_unsupported:
-        return "multiplex_unsupported";
-    case errc::tls_setup_failed:
-        return "tls_setup_failed";
-    case errc::connect_failed:
-        return "connect_failed";
-    case errc::bad_reattach_config:
-        return "bad_reattach_config";
-    case errc::shut_down:
-        return "shut_down";
-    case errc::bad_certificate:
-        return "bad_certificate";
-    case errc::bad_handshake_line:
-        return "bad_handshake_line";
-    }
-    return "unknown";
+    return text_of(e).name;
 }
 
 const boost::system::error_category& wire_category() noexcept
