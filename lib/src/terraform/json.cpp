@@ -121,7 +121,6 @@ public:
 class json_decoder : public detail::walk_state
 {
 public:
-
     bool decode(const json_node& n, const type& t, value& out)
     {
         if (n.k == json_node::kind::null)
@@ -163,73 +162,82 @@ public:
         case type::kind::list:
         case type::kind::set:
         case type::kind::tuple:
-        {
-            if (n.k != json_node::kind::array)
-                return fail(t.k() == type::kind::list  ? "a list is required"
-                            : t.k() == type::kind::set ? "a set is required"
-                                                       : "a tuple is required");
-            if (t.k() == type::kind::tuple && n.items.size() != t.elements().size())
-                return fail("a tuple of length " + std::to_string(t.elements().size()) +
-                            " is required");
-            std::vector<value> es;
-            for (std::size_t i = 0; i < n.items.size(); ++i)
-            {
-                path.push_back(path_step::at(static_cast<std::int64_t>(i)));
-                value e;
-                const type& et = t.k() == type::kind::tuple ? t.elements()[i] : t.element();
-                if (!decode(n.items[i], et, e))
-                    return false;
-                path.pop_back();
-                es.push_back(std::move(e));
-            }
-            if (t.k() == type::kind::list)
-                out = value::list(t.element(), std::move(es));
-            else if (t.k() == type::kind::set)
-                out = value::set(t.element(), std::move(es));
-            else
-                out = value::tuple(std::move(es));
-            return true;
-        }
+            return decode_sequence(n, t, out);
         case type::kind::map:
-        {
-            if (n.k != json_node::kind::object)
-                return fail("a map is required");
-            value::entries items;
-            for (const auto& [k, e] : n.members)
-            {
-                path.push_back(path_step::map_key(k));
-                value ev;
-                if (!decode(e, t.element(), ev))
-                    return false;
-                path.pop_back();
-                items.emplace_back(k, std::move(ev));
-            }
-            out = value::map(t.element(), std::move(items));
-            return true;
-        }
+            return decode_map(n, t, out);
         case type::kind::object:
-        {
-            if (n.k != json_node::kind::object)
-                return fail("an object is required");
-            value::entries items;
-            for (const auto& [k, e] : n.members)
-            {
-                path.push_back(path_step::attr(k));
-                const type::attribute* a = t.find(k);
-                if (!a)
-                    return fail("unsupported attribute \"" + k + "\"");
-                value ev;
-                if (!decode(e, a->ty, ev))
-                    return false;
-                path.pop_back();
-                items.emplace_back(k, std::move(ev));
-            }
-            // Missing attributes are null; a repeated one keeps its last value.
-            out = value::object(t, std::move(items));
-            return true;
-        }
+            return decode_object(n, t, out);
         }
         return fail("unsupported type");
+    }
+
+    bool decode_sequence(const json_node& n, const type& t, value& out)
+    {
+        if (n.k != json_node::kind::array)
+            return fail(t.k() == type::kind::list  ? "a list is required"
+                        : t.k() == type::kind::set ? "a set is required"
+                                                   : "a tuple is required");
+        if (t.k() == type::kind::tuple && n.items.size() != t.elements().size())
+            return fail("a tuple of length " + std::to_string(t.elements().size()) +
+                        " is required");
+        std::vector<value> es;
+        for (std::size_t i = 0; i < n.items.size(); ++i)
+        {
+            path.push_back(path_step::at(static_cast<std::int64_t>(i)));
+            value e;
+            const type& et = t.k() == type::kind::tuple ? t.elements()[i] : t.element();
+            if (!decode(n.items[i], et, e))
+                return false;
+            path.pop_back();
+            es.push_back(std::move(e));
+        }
+        if (t.k() == type::kind::list)
+            out = value::list(t.element(), std::move(es));
+        else if (t.k() == type::kind::set)
+            out = value::set(t.element(), std::move(es));
+        else
+            out = value::tuple(std::move(es));
+        return true;
+    }
+
+    bool decode_map(const json_node& n, const type& t, value& out)
+    {
+        if (n.k != json_node::kind::object)
+            return fail("a map is required");
+        value::entries items;
+        for (const auto& [k, e] : n.members)
+        {
+            path.push_back(path_step::map_key(k));
+            value ev;
+            if (!decode(e, t.element(), ev))
+                return false;
+            path.pop_back();
+            items.emplace_back(k, std::move(ev));
+        }
+        out = value::map(t.element(), std::move(items));
+        return true;
+    }
+
+    bool decode_object(const json_node& n, const type& t, value& out)
+    {
+        if (n.k != json_node::kind::object)
+            return fail("an object is required");
+        value::entries items;
+        for (const auto& [k, e] : n.members)
+        {
+            path.push_back(path_step::attr(k));
+            const type::attribute* a = t.find(k);
+            if (!a)
+                return fail("unsupported attribute \"" + k + "\"");
+            value ev;
+            if (!decode(e, a->ty, ev))
+                return false;
+            path.pop_back();
+            items.emplace_back(k, std::move(ev));
+        }
+        // Missing attributes are null; a repeated one keeps its last value.
+        out = value::object(t, std::move(items));
+        return true;
     }
 
     bool decode_dynamic(const json_node& n, value& out)

@@ -254,104 +254,116 @@ public:
         }
         case type::kind::list:
         case type::kind::set:
-        {
-            bool is_list = t.k() == type::kind::list;
-            std::int64_t n = 0;
-            if (!read_len(false, n, is_list ? "a list is required" : "a set is required"))
-                return false;
-            std::vector<value> es;
-            for (std::int64_t i = 0; i < n; ++i)
-            {
-                path.push_back(path_step::at(i));
-                value e;
-                if (!decode(t.element(), e, depth - 1))
-                    return false;
-                path.pop_back();
-                es.push_back(std::move(e));
-            }
-            out = is_list ? value::list(t.element(), std::move(es))
-                          : value::set(t.element(), std::move(es));
-            return true;
-        }
+            return decode_list_or_set(t, out, depth);
         case type::kind::tuple:
-        {
-            std::int64_t n = 0;
-            if (!read_len(false, n, "a tuple is required"))
-                return false;
-            const auto& ets = t.elements();
-            if (static_cast<std::size_t>(n) != ets.size())
-                return fail("a tuple of length " + std::to_string(ets.size()) + " is required");
-            std::vector<value> es;
-            for (std::int64_t i = 0; i < n; ++i)
-            {
-                path.push_back(path_step::at(i));
-                value e;
-                if (!decode(ets[static_cast<std::size_t>(i)], e, depth - 1))
-                    return false;
-                path.pop_back();
-                es.push_back(std::move(e));
-            }
-            out = value::tuple(std::move(es));
-            return true;
-        }
+            return decode_tuple(t, out, depth);
         case type::kind::map:
-        {
-            std::int64_t n = 0;
-            if (!read_len(true, n, "a map is required"))
-                return false;
-            value::entries items;
-            for (std::int64_t i = 0; i < n; ++i)
-            {
-                std::string k;
-                if (!read_text(k, "non-string key in map"))
-                    return false;
-                path.push_back(path_step::map_key(k));
-                value e;
-                if (!decode(t.element(), e, depth - 1))
-                    return false;
-                path.pop_back();
-                items.emplace_back(std::move(k), std::move(e));
-            }
-            out = value::map(t.element(), std::move(items));
-            return true;
-        }
+            return decode_map(t, out, depth);
         case type::kind::object:
-        {
-            std::int64_t n = 0;
-            if (!read_len(true, n, "an object is required"))
-                return false;
-            const auto& attrs = t.attributes();
-            if (static_cast<std::size_t>(n) != attrs.size())
-                return fail("an object with " + std::to_string(attrs.size()) +
-                            " attributes is required (" + std::to_string(n) + " given)");
-            value::entries items;
-            std::vector<bool> seen(attrs.size());
-            for (std::int64_t i = 0; i < n; ++i)
-            {
-                std::string k;
-                if (!read_text(k, "all keys must be strings"))
-                    return false;
-                path.push_back(path_step::attr(k));
-                const type::attribute* a = t.find(k);
-                if (!a)
-                    return fail("unsupported attribute");
-                auto idx = static_cast<std::size_t>(a - attrs.data());
-                if (seen[idx])
-                    return fail("attribute given more than once");
-                seen[idx] = true;
-                value e;
-                if (!decode(a->ty, e, depth - 1))
-                    return false;
-                path.pop_back();
-                items.emplace_back(std::move(k), std::move(e));
-            }
-            out = value::object(std::move(items));
-            return true;
-        }
+            return decode_object(t, out, depth);
         case type::kind::dynamic:
             break;
         }
         return fail("unsupported type");
+    }
+
+    bool decode_list_or_set(const type& t, value& out, std::size_t depth)
+    {
+        bool is_list = t.k() == type::kind::list;
+        std::int64_t n = 0;
+        if (!read_len(false, n, is_list ? "a list is required" : "a set is required"))
+            return false;
+        std::vector<value> es;
+        for (std::int64_t i = 0; i < n; ++i)
+        {
+            path.push_back(path_step::at(i));
+            value e;
+            if (!decode(t.element(), e, depth - 1))
+                return false;
+            path.pop_back();
+            es.push_back(std::move(e));
+        }
+        out = is_list ? value::list(t.element(), std::move(es))
+                      : value::set(t.element(), std::move(es));
+        return true;
+    }
+
+    bool decode_tuple(const type& t, value& out, std::size_t depth)
+    {
+        std::int64_t n = 0;
+        if (!read_len(false, n, "a tuple is required"))
+            return false;
+        const auto& ets = t.elements();
+        if (static_cast<std::size_t>(n) != ets.size())
+            return fail("a tuple of length " + std::to_string(ets.size()) + " is required");
+        std::vector<value> es;
+        for (std::int64_t i = 0; i < n; ++i)
+        {
+            path.push_back(path_step::at(i));
+            value e;
+            if (!decode(ets[static_cast<std::size_t>(i)], e, depth - 1))
+                return false;
+            path.pop_back();
+            es.push_back(std::move(e));
+        }
+        out = value::tuple(std::move(es));
+        return true;
+    }
+
+    bool decode_map(const type& t, value& out, std::size_t depth)
+    {
+        std::int64_t n = 0;
+        if (!read_len(true, n, "a map is required"))
+            return false;
+        value::entries items;
+        for (std::int64_t i = 0; i < n; ++i)
+        {
+            std::string k;
+            if (!read_text(k, "non-string key in map"))
+                return false;
+            path.push_back(path_step::map_key(k));
+            value e;
+            if (!decode(t.element(), e, depth - 1))
+                return false;
+            path.pop_back();
+            items.emplace_back(std::move(k), std::move(e));
+        }
+        out = value::map(t.element(), std::move(items));
+        return true;
+    }
+
+    bool decode_object(const type& t, value& out, std::size_t depth)
+    {
+        std::int64_t n = 0;
+        if (!read_len(true, n, "an object is required"))
+            return false;
+        const auto& attrs = t.attributes();
+        if (static_cast<std::size_t>(n) != attrs.size())
+            return fail("an object with " + std::to_string(attrs.size()) +
+                        " attributes is required (" + std::to_string(n) + " given)");
+        value::entries items;
+        std::vector<bool> seen(attrs.size());
+        for (std::int64_t i = 0; i < n; ++i)
+        {
+            std::string k;
+            if (!read_text(k, "all keys must be strings"))
+                return false;
+            path.push_back(path_step::attr(k));
+            const type::attribute* a = t.find(k);
+            if (!a)
+                return fail("unsupported attribute");
+            auto idx = static_cast<std::size_t>(a - attrs.data());
+            if (seen[idx])
+                return fail("attribute given more than once");
+            seen[idx] = true;
+            value e;
+            if (!decode(a->ty, e, depth - 1))
+                return false;
+            path.pop_back();
+            items.emplace_back(std::move(k), std::move(e));
+        }
+        out = value::object(std::move(items));
+        return true;
     }
 
     bool decode_dynamic(value& out, std::size_t depth)

@@ -3,6 +3,9 @@
 #include <rpcplugin/terraform/protocol.hpp>
 #include <rpcplugin/terraform/serve.hpp>
 
+#include "kit.hpp"
+#include "protocol_traits.hpp"
+
 #include <rpcplugin/grpc/server.hpp>
 #include <rpcplugin/grpc/server_context.hpp>
 #include <rpcplugin/plugin/reattach.hpp>
@@ -23,60 +26,6 @@ namespace
 using grpc::status;
 using namespace boost::asio::experimental::awaitable_operators;
 
-struct v6
-{
-    static constexpr const char* prefix = "/tfplugin6.Provider/";
-    static constexpr const char* get_schema = "GetProviderSchema";
-    static constexpr const char* validate_provider = "ValidateProviderConfig";
-    static constexpr const char* validate_resource = "ValidateResourceConfig";
-    static constexpr const char* validate_data = "ValidateDataResourceConfig";
-    static constexpr const char* configure = "ConfigureProvider";
-    static constexpr const char* stop = "StopProvider";
-    using GetMetadata = tfplugin6::GetMetadataCall;
-    using GetProviderSchema = tfplugin6::GetProviderSchema;
-    using ValidateProvider = tfplugin6::ValidateProviderConfig;
-    using ValidateResource = tfplugin6::ValidateResourceConfig;
-    using ValidateData = tfplugin6::ValidateDataResourceConfig;
-    using UpgradeResourceState = tfplugin6::UpgradeResourceState;
-    using Configure = tfplugin6::ConfigureProvider;
-    using ReadResource = tfplugin6::ReadResource;
-    using PlanResourceChange = tfplugin6::PlanResourceChange;
-    using ApplyResourceChange = tfplugin6::ApplyResourceChange;
-    using ImportResourceState = tfplugin6::ImportResourceState;
-    using ReadDataSource = tfplugin6::ReadDataSource;
-    using GetFunctions = tfplugin6::GetFunctions;
-    using CallFunction = tfplugin6::CallFunction;
-    using Stop = tfplugin6::StopProvider;
-    using Function = tfplugin6::Function;
-};
-
-struct v5
-{
-    static constexpr const char* prefix = "/tfplugin5.Provider/";
-    static constexpr const char* get_schema = "GetSchema";
-    static constexpr const char* validate_provider = "PrepareProviderConfig";
-    static constexpr const char* validate_resource = "ValidateResourceTypeConfig";
-    static constexpr const char* validate_data = "ValidateDataSourceConfig";
-    static constexpr const char* configure = "Configure";
-    static constexpr const char* stop = "Stop";
-    using GetMetadata = tfplugin5::GetMetadataCall;
-    using GetProviderSchema = tfplugin5::GetProviderSchema;
-    using ValidateProvider = tfplugin5::PrepareProviderConfig;
-    using ValidateResource = tfplugin5::ValidateResourceTypeConfig;
-    using ValidateData = tfplugin5::ValidateDataSourceConfig;
-    using UpgradeResourceState = tfplugin5::UpgradeResourceState;
-    using Configure = tfplugin5::Configure;
-    using ReadResource = tfplugin5::ReadResource;
-    using PlanResourceChange = tfplugin5::PlanResourceChange;
-    using ApplyResourceChange = tfplugin5::ApplyResourceChange;
-    using ImportResourceState = tfplugin5::ImportResourceState;
-    using ReadDataSource = tfplugin5::ReadDataSource;
-    using GetFunctions = tfplugin5::GetFunctions;
-    using CallFunction = tfplugin5::CallFunction;
-    using Stop = tfplugin5::Stop;
-    using Function = tfplugin5::Function;
-};
-
 template <class Diags>
 void put(const diagnostics& ds, Diags* out)
 {
@@ -84,87 +33,6 @@ void put(const diagnostics& ds, Diags* out)
         to_proto(d, *out->Add());
 }
 
-/// The kit's state shared by both protocols: the provider, its types, and StopProvider.
-class kit
-{
-public:
-    explicit kit(provider& p)
-        : p_(p)
-    {
-        provider_type_ = implied_type(p.get_schema().body);
-        for (const auto& [name, r] : p.resources())
-            resource_types_[name] = implied_type(r->get_schema().body);
-        for (const auto& [name, d] : p.data_sources())
-            data_types_[name] = implied_type(d->get_schema().body);
-    }
-
-    provider& p_;
-    type provider_type_;
-    std::map<std::string, type> resource_types_;
-    std::map<std::string, type> data_types_;
-    /// One generation of calls: those StopProvider will stop together. The kit runs on
-    /// one thread (serve's io_context), so the counters need no lock.
-    struct generation
-    {
-        explicit generation(const asio::any_io_executor& ex)
-            : stop(ex, asio::steady_timer::time_point::max())
-            , drained(ex, asio::steady_timer::time_point::max())
-        {
-        }
-        asio::steady_timer stop;    // cancelled by StopProvider
-        asio::steady_timer drained; // cancelled when the last stopped call has returned
-        std::size_t in_flight = 0;
-    };
-    std::shared_ptr<generation> gen_;
-
-    /// Runs `work` until it completes or StopProvider is called; nullopt when stopped.
-    /// Every handler that runs provider code goes through here.
-    template <class T>
-    asio::awaitable<std::optional<T>> stoppable(asio::awaitable<T> work)
-    {
-        auto ex = co_await asio::this_coro::executor;
-        if (!gen_)
-            gen_ = std::make_shared<generation>(ex);
-        std::shared_ptr<generation> g = gen_;
-        ++g->in_flight;
-        struct leave
-        {
-            generation& g;
-            ~leave()
-            {
-                if (--g.in_flight == 0)
-                    g.drained.cancel();
-            }
-        } guard{*g};
-        asio::awaitable<void> wait = wait_timer(g);
-        auto race = std::move(work) || std::move(wait);
-        auto r = co_await std::move(race);
-        if (r.index() == 0)
-            co_return std::move(std::get<0>(r));
-        co_return std::nullopt;
-    }
-
-    static asio::awaitable<void> wait_timer(std::shared_ptr<generation> g)
-    {
-        auto [ec] = co_await g->stop.async_wait(use_tuple);
-        (void)ec;
-    }
-
-    /// StopProvider: cancels every call of this generation and completes once they have
-    /// all returned; later calls belong to a fresh generation and run normally.
-    asio::awaitable<void> stop_all()
-    {
-        std::shared_ptr<generation> g = std::move(gen_);
-        if (!g)
-            co_return;
-        g->stop.cancel();
-        if (g->in_flight > 0)
-        {
-            auto [ec] = co_await g->drained.async_wait(use_tuple);
-            (void)ec;
-        }
-    }
-};
 
 diagnostic stopped()
 {
@@ -193,7 +61,7 @@ bool encode_into(const value& v, const type& t, DV* out, diagnostics& diags, con
 }
 
 template <class P>
-void register_protocol(grpc::server& srv, kit& k)
+void register_protocol(grpc::server& srv, detail::kit& k)
 {
     auto path = [](const char* m) { return std::string(P::prefix) + m; };
     using ctx = grpc::server_context;
@@ -628,9 +496,9 @@ int serve(provider& p, int argc, char** argv, serve_options opts)
     plugin::server srv(io, defaults);
     srv.services().options().max_receive_message_size = opts.max_message_size;
     srv.services().options().max_send_message_size = opts.max_message_size;
-    kit k(p);
-    register_protocol<v6>(srv.services(), k);
-    register_protocol<v5>(srv.services(), k);
+    detail::kit k(p);
+    register_protocol<detail::v6>(srv.services(), k);
+    register_protocol<detail::v5>(srv.services(), k);
     return srv.run();
 }
 
