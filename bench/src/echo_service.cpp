@@ -25,9 +25,9 @@ asio::awaitable<rg::status> echo_service::Unary(rg::server_context&, const Paylo
     co_return rg::status();
 }
 
-asio::awaitable<rg::status> echo_service::ServerStream(rg::server_context&,
-                                                       const rpcplugin::bench::StreamRequest& request,
-                                                       rg::server_writer<Payload>& writer)
+asio::awaitable<rg::status>
+echo_service::ServerStream(rg::server_context&, const rpcplugin::bench::StreamRequest& request,
+                           rg::server_writer<Payload>& writer)
 {
     if (static_cast<unsigned long long>(request.size()) * request.count() > max_stream_bytes)
         co_return rg::status(rg::status_code::invalid_argument, "size * count over 1 GiB");
@@ -91,11 +91,12 @@ void echo_server::run(bool signals)
     if (signals)
     {
         sigs.emplace(io_, SIGINT, SIGTERM);
-        sigs->async_wait([this](boost::system::error_code ec, int)
-                         {
-                             if (!ec)
-                                 stop();
-                         });
+        sigs->async_wait(
+            [this](boost::system::error_code ec, int)
+            {
+                if (!ec)
+                    stop();
+            });
     }
     asio::co_spawn(io_, server_.serve(*listener_, tls_), asio::detached);
     io_.run();
@@ -114,7 +115,12 @@ void echo_server::start_thread(int cpu)
 
 void echo_server::stop()
 {
-    asio::post(io_, [this] { listener_->close(); io_.stop(); });
+    asio::post(io_,
+               [this]
+               {
+                   listener_->close();
+                   io_.stop();
+               });
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
         thread_.join();
 }

@@ -38,8 +38,8 @@ public:
 
     boost::asio::awaitable<rpcplugin::grpc::status>
     Bidi(rpcplugin::grpc::server_context& context,
-         rpcplugin::grpc::server_stream<rpcplugin::bench::Payload, rpcplugin::bench::Payload>& stream)
-        override;
+         rpcplugin::grpc::server_stream<rpcplugin::bench::Payload, rpcplugin::bench::Payload>&
+             stream) override;
 };
 
 /** Largest `size * count` a ServerStream request may ask for (1 GiB). */

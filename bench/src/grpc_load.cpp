@@ -43,8 +43,8 @@ std::string status_text(const rg::status& s)
 // What the client sends, serialized once.
 struct messages
 {
-    std::string request;        // Payload of `size` bytes, or the StreamRequest
-    std::size_t response_size;  // serialized size of one response message
+    std::string request;       // Payload of `size` bytes, or the StreamRequest
+    std::size_t response_size; // serialized size of one response message
 };
 
 messages make_messages(const load_config& cfg, std::uint32_t stream_messages)

@@ -8,9 +8,9 @@ namespace bench
 {
 namespace
 {
-constexpr unsigned sub_bits = 7;                        // 128 sub-buckets per power of two
-constexpr std::uint64_t linear_limit = 2u << sub_bits;  // values below are exact (256)
-constexpr unsigned max_bits = 42;                       // 2^42 ns: about 73 minutes
+constexpr unsigned sub_bits = 7;                       // 128 sub-buckets per power of two
+constexpr std::uint64_t linear_limit = 2u << sub_bits; // values below are exact (256)
+constexpr unsigned max_bits = 42;                      // 2^42 ns: about 73 minutes
 constexpr std::size_t bucket_count =
     linear_limit + (max_bits - sub_bits) * (std::size_t{1} << sub_bits);
 } // namespace
@@ -25,10 +25,10 @@ std::size_t histogram::index_of(std::uint64_t value) noexcept
     if (value < linear_limit)
         return static_cast<std::size_t>(value);
     unsigned msb = 63u - static_cast<unsigned>(std::countl_zero(value));
-    unsigned shift = msb - sub_bits;                       // >= 1 here
+    unsigned shift = msb - sub_bits;                         // >= 1 here
     std::uint64_t sub = (value >> shift) - (1u << sub_bits); // 0..127
-    std::size_t i = linear_limit + (shift - 1) * (std::size_t{1} << sub_bits) +
-                    static_cast<std::size_t>(sub);
+    std::size_t i =
+        linear_limit + (shift - 1) * (std::size_t{1} << sub_bits) + static_cast<std::size_t>(sub);
     return std::min(i, bucket_count - 1);
 }
 

@@ -91,7 +91,8 @@ struct load_result
 {
     load_config config;
     std::vector<rep_result> reps;
-    /** Server memory before the warm-up and its peak after the last repetition (KiB, -1 unknown). */
+    /** Server memory before the warm-up and its peak after the last repetition (KiB, -1 unknown).
+     */
     long server_rss_start_kib = -1;
     long server_peak_kib = -1;
     long server_rss_end_kib = -1;

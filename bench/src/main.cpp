@@ -113,7 +113,8 @@ int run_startup(int argc, char** argv, int i)
     if (cfg.command.empty() || cfg.runs == 0)
         return usage();
     auto r = bench::measure_startup(cfg);
-    std::cout << (json ? bench::to_json(cfg, r, label) + "\n" : bench::to_text(cfg, r)) << std::flush;
+    std::cout << (json ? bench::to_json(cfg, r, label) + "\n" : bench::to_text(cfg, r))
+              << std::flush;
     return r.error.empty() ? 0 : 1;
 }
 
@@ -199,7 +200,8 @@ int run_load(int argc, char** argv, int i)
             return usage();
         if (cfg.load == bench::workload::raw_pingpong || cfg.load == bench::workload::raw_bulk)
         {
-            std::cerr << "error: --in-process serves gRPC only; run raw-echo-server for raw workloads\n";
+            std::cerr
+                << "error: --in-process serves gRPC only; run raw-echo-server for raw workloads\n";
             return 2;
         }
         std::optional<rpcplugin::tls::server_config> server_tls;

@@ -84,9 +84,9 @@ rpcplugin::asio::awaitable<rep_result> phase_state::phase(double seconds, std::u
     const double cpu0 = self_cpu_seconds();
     const double srv0 = server_cpu();
     const auto t0 = clock::now();
-    const auto deadline =
-        operations ? clock::time_point::max()
-                   : t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
+    const auto deadline = operations ? clock::time_point::max()
+                                     : t0 + std::chrono::duration_cast<clock::duration>(
+                                                std::chrono::duration<double>(seconds));
     while (!stopping && (operations ? current_.operations < operations : clock::now() < deadline))
     {
         timer_.expires_at(deadline);

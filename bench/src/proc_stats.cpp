@@ -86,7 +86,8 @@ memory_kib process_memory(pid_t pid) noexcept
         std::string line;
         while (std::getline(in, line))
         {
-            auto value = [&] { return std::strtol(line.c_str() + line.find(':') + 1, nullptr, 10); };
+            auto value = [&]
+            { return std::strtol(line.c_str() + line.find(':') + 1, nullptr, 10); };
             if (line.rfind("VmRSS:", 0) == 0)
                 m.rss = value();
             else if (line.rfind("VmHWM:", 0) == 0)

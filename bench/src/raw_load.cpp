@@ -217,7 +217,8 @@ load_result run_raw_load(const load_config& cfg)
         {
             bool failed = false;
             std::uint64_t n = operations_so_far(workers, failed);
-            if (failed || (ops ? n >= ops : clock::now() - t0 >= std::chrono::duration<double>(seconds)))
+            if (failed ||
+                (ops ? n >= ops : clock::now() - t0 >= std::chrono::duration<double>(seconds)))
                 break;
             std::this_thread::sleep_for(std::chrono::milliseconds(ops ? 1 : 5));
         }

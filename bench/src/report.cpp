@@ -161,20 +161,22 @@ std::string to_json(const load_result& r, const std::string& label)
     for (std::size_t i = 0; i < r.reps.size(); ++i)
     {
         const auto& rep = r.reps[i];
-        o << (i ? "," : "") << "{\"seconds\":" << num(rep.seconds) << ",\"operations\":" << rep.operations
-          << ",\"calls\":" << rep.calls << ",\"bytes\":" << rep.bytes << ",\"errors\":" << rep.errors
+        o << (i ? "," : "") << "{\"seconds\":" << num(rep.seconds)
+          << ",\"operations\":" << rep.operations << ",\"calls\":" << rep.calls
+          << ",\"bytes\":" << rep.bytes << ",\"errors\":" << rep.errors
           << ",\"p50_us\":" << num(us(rep.latency.percentile(50)))
           << ",\"p90_us\":" << num(us(rep.latency.percentile(90)))
           << ",\"p99_us\":" << num(us(rep.latency.percentile(99)))
           << ",\"p999_us\":" << num(us(rep.latency.percentile(99.9)))
           << ",\"max_us\":" << num(us(rep.latency.max()))
-          << ",\"client_cpu_s\":" << num(rep.client_cpu) << ",\"server_cpu_s\":" << num(rep.server_cpu)
-          << "}";
+          << ",\"client_cpu_s\":" << num(rep.client_cpu)
+          << ",\"server_cpu_s\":" << num(rep.server_cpu) << "}";
     }
-    o << "],\"median\":{\"ops_per_s\":" << num(s.ops_per_s) << ",\"calls_per_s\":" << num(s.calls_per_s)
-      << ",\"mb_per_s\":" << num(s.mb_per_s) << ",\"p50_us\":" << num(s.p50_us)
-      << ",\"p90_us\":" << num(s.p90_us) << ",\"p99_us\":" << num(s.p99_us)
-      << ",\"p999_us\":" << num(s.p999_us) << ",\"max_us\":" << num(s.max_us)
+    o << "],\"median\":{\"ops_per_s\":" << num(s.ops_per_s)
+      << ",\"calls_per_s\":" << num(s.calls_per_s) << ",\"mb_per_s\":" << num(s.mb_per_s)
+      << ",\"p50_us\":" << num(s.p50_us) << ",\"p90_us\":" << num(s.p90_us)
+      << ",\"p99_us\":" << num(s.p99_us) << ",\"p999_us\":" << num(s.p999_us)
+      << ",\"max_us\":" << num(s.max_us)
       << ",\"client_cpu_us_per_op\":" << num(s.client_cpu_us_per_op)
       << ",\"server_cpu_us_per_op\":" << num(s.server_cpu_us_per_op) << "}"
       << ",\"server_rss_start_kib\":" << r.server_rss_start_kib
@@ -189,7 +191,8 @@ std::string to_json(const load_result& r, const std::string& label)
 std::string to_text(const startup_config& cfg, const startup_result& r)
 {
     std::ostringstream o;
-    o << "start-up of " << (cfg.command.empty() ? "" : cfg.command[0]) << " (exec to handshake line)\n";
+    o << "start-up of " << (cfg.command.empty() ? "" : cfg.command[0])
+      << " (exec to handshake line)\n";
     if (!r.error.empty())
     {
         o << "FAILED: " << r.error << "\n";
@@ -201,7 +204,8 @@ std::string to_text(const startup_config& cfg, const startup_result& r)
     for (long k : r.rss_kib)
         rss.push_back(double(k));
     char line[200];
-    std::snprintf(line, sizeof line, "median of %zu: %.2f ms (min %.2f, max %.2f), RSS after handshake %.0f KiB\n",
+    std::snprintf(line, sizeof line,
+                  "median of %zu: %.2f ms (min %.2f, max %.2f), RSS after handshake %.0f KiB\n",
                   ms.size(), median(ms), *std::min_element(ms.begin(), ms.end()),
                   *std::max_element(ms.begin(), ms.end()), median(rss));
     o << line << "handshake: " << r.handshake << "\n";
@@ -216,10 +220,11 @@ std::string to_json(const startup_config& cfg, const startup_result& r, const st
         ms.push_back(s * 1000);
     for (long k : r.rss_kib)
         rss.push_back(double(k));
-    o << "{\"kind\":\"startup\",\"label\":" << json_string(label) << ",\"command\":"
-      << json_string(cfg.command.empty() ? "" : cfg.command[0]) << ",\"runs\":" << ms.size()
-      << ",\"errors\":" << (r.error.empty() ? 0 : 1) << ",\"fatal\":" << json_string(r.error)
-      << ",\"median_ms\":" << num(median(ms)) << ",\"rss_kib\":" << num(median(rss)) << ",\"ms\":[";
+    o << "{\"kind\":\"startup\",\"label\":" << json_string(label)
+      << ",\"command\":" << json_string(cfg.command.empty() ? "" : cfg.command[0])
+      << ",\"runs\":" << ms.size() << ",\"errors\":" << (r.error.empty() ? 0 : 1)
+      << ",\"fatal\":" << json_string(r.error) << ",\"median_ms\":" << num(median(ms))
+      << ",\"rss_kib\":" << num(median(rss)) << ",\"ms\":[";
     for (std::size_t i = 0; i < ms.size(); ++i)
         o << (i ? "," : "") << num(ms[i]);
     o << "],\"handshake\":" << json_string(r.handshake) << "}";

@@ -36,7 +36,8 @@ TEST_CASE("histogram: percentiles of a known distribution")
     CHECK(h.min() == 1000);
     CHECK(h.max() == 10000000);
     CHECK(h.mean() == doctest::Approx(5000500.0));
-    auto near = [](std::uint64_t got, double want) { return double(got) >= want && double(got) <= want * 1.008 + 1; };
+    auto near = [](std::uint64_t got, double want)
+    { return double(got) >= want && double(got) <= want * 1.008 + 1; };
     CHECK(near(h.percentile(50), 5000000));
     CHECK(near(h.percentile(90), 9000000));
     CHECK(near(h.percentile(99), 9900000));

@@ -19,8 +19,8 @@
 #include <vector>
 
 namespace asio = boost::asio;
-using rpcplugin::detail::waiter;
 using boost::system::error_code;
+using rpcplugin::detail::waiter;
 
 namespace
 {
@@ -129,9 +129,18 @@ TEST_SUITE("detail")
     TEST_CASE("waiter: per-operation cancellation completes the wait with operation_aborted")
     {
         auto type = asio::cancellation_type::terminal;
-        SUBCASE("terminal") { type = asio::cancellation_type::terminal; }
-        SUBCASE("partial") { type = asio::cancellation_type::partial; }
-        SUBCASE("total") { type = asio::cancellation_type::total; }
+        SUBCASE("terminal")
+        {
+            type = asio::cancellation_type::terminal;
+        }
+        SUBCASE("partial")
+        {
+            type = asio::cancellation_type::partial;
+        }
+        SUBCASE("total")
+        {
+            type = asio::cancellation_type::total;
+        }
 
         asio::io_context io;
         waiter w(io.get_executor());
@@ -218,15 +227,15 @@ TEST_SUITE("detail")
         using namespace asio::experimental::awaitable_operators;
         asio::io_context io;
         waiter w(io.get_executor());
-        auto result = rpcplugin::test::run(
-            io,
-            [&]() -> asio::awaitable<std::size_t>
-            {
-                asio::steady_timer t(io, std::chrono::milliseconds(1));
-                auto r = co_await (w.async_wait(asio::use_awaitable) ||
-                                   t.async_wait(asio::use_awaitable));
-                co_return r.index();
-            }());
+        auto result =
+            rpcplugin::test::run(io,
+                                 [&]() -> asio::awaitable<std::size_t>
+                                 {
+                                     asio::steady_timer t(io, std::chrono::milliseconds(1));
+                                     auto r = co_await (w.async_wait(asio::use_awaitable) ||
+                                                        t.async_wait(asio::use_awaitable));
+                                     co_return r.index();
+                                 }());
         CHECK(result == 1); // the timer won; the wait was cancelled, not left pending
         CHECK_FALSE(w.waiting());
     }

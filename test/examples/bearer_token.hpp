@@ -12,8 +12,9 @@ namespace example
 {
 namespace grpc = rpcplugin::grpc;
 
-inline boost::asio::awaitable<grpc::status>
-check_bearer(std::shared_ptr<const std::string> token, grpc::server_context& ctx, grpc::call_next next)
+inline boost::asio::awaitable<grpc::status> check_bearer(std::shared_ptr<const std::string> token,
+                                                         grpc::server_context& ctx,
+                                                         grpc::call_next next)
 {
     const std::string* auth = grpc::find(ctx.client_metadata(), "authorization");
     if (!auth || *auth != "Bearer " + *token)
@@ -24,6 +25,7 @@ check_bearer(std::shared_ptr<const std::string> token, grpc::server_context& ctx
 inline grpc::call_stage bearer_token(std::string token)
 {
     auto t = std::make_shared<const std::string>(std::move(token));
-    return [t](grpc::server_context& ctx, grpc::call_next next) { return check_bearer(t, ctx, next); };
+    return [t](grpc::server_context& ctx, grpc::call_next next)
+    { return check_bearer(t, ctx, next); };
 }
 } // namespace example

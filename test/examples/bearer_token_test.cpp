@@ -32,13 +32,13 @@ TEST_CASE("README: a bearer-token stage composed with the admission policy and t
     asio::io_context io;
     grpc::server server;
     int handled = 0;
-    server.add_unary<msg, reply>("/example.Echo/Call",
-                                 [&handled](grpc::server_context&, const msg&, reply&)
-                                     -> asio::awaitable<grpc::status>
-                                 {
-                                     ++handled;
-                                     co_return grpc::status();
-                                 });
+    server.add_unary<msg, reply>(
+        "/example.Echo/Call",
+        [&handled](grpc::server_context&, const msg&, reply&) -> asio::awaitable<grpc::status>
+        {
+            ++handled;
+            co_return grpc::status();
+        });
     stage::rate_limit_options limit;
     limit.requests_per_second = 100;
     limit.burst = 10;

@@ -28,7 +28,8 @@ using rg::status_code;
 std::optional<std::int64_t> parse_decimal(std::string_view s)
 {
     std::string_view digits = s.starts_with('-') ? s.substr(1) : s;
-    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != digits.npos)
+    if (digits.empty() || digits.size() > 19 ||
+        digits.find_first_not_of("0123456789") != digits.npos)
         return std::nullopt;
     std::int64_t v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -101,9 +102,9 @@ int main(int argc, char** argv)
                 co_return status(status_code::invalid_argument, "values must be decimal integers");
             auto ch = co_await plugin.brokers().dial(req.add_server());
             if (!ch)
-                co_return status(status_code::unavailable,
-                                 "cannot dial broker id " + std::to_string(req.add_server()) +
-                                     ": " + ch.error().message());
+                co_return status(status_code::unavailable, "cannot dial broker id " +
+                                                               std::to_string(req.add_server()) +
+                                                               ": " + ch.error().message());
             kv::SumRequest sreq;
             sreq.set_a(*a);
             sreq.set_b(*b);

@@ -9,7 +9,10 @@ class note final : public tf::resource
 {
     tf::schema get_schema() const override
     {
-        return {0, tf::block_builder().required("text", type::string()).computed("id", type::string()).build()};
+        return {0, tf::block_builder()
+                       .required("text", type::string())
+                       .computed("id", type::string())
+                       .build()};
     }
     std::vector<std::string> replace_on_change() const override { return {"text"}; }
     // The default plan leaves "id" unknown on create; apply fills it in.
@@ -17,8 +20,10 @@ class note final : public tf::resource
     {
         if (r.planned_state.is_null()) // delete
             co_return tf::apply_response{value::null(r.prior_state.ty()), {}, {}};
-        co_return tf::apply_response{
-            value::object({{"text", *r.planned_state.get("text")}, {"id", value::string("note-1")}}), {}, {}};
+        co_return tf::apply_response{value::object({{"text", *r.planned_state.get("text")},
+                                                    {"id", value::string("note-1")}}),
+                                     {},
+                                     {}};
     }
     boost::asio::awaitable<tf::read_response> read(const tf::read_request& r) override
     {

@@ -128,12 +128,13 @@ constexpr const char* timeouts[] = {nullptr, "1n", "1000H", "9x"};
 constexpr const char* encodings[] = {nullptr, "identity", "gzip", "deflate", "br"};
 constexpr const char* accept_encodings[] = {nullptr, "gzip", "identity,deflate,gzip"};
 // Client-side keys, valid HTTP/2 names (nghttp2 would refuse others before we see them).
-constexpr const char* client_keys[] = {"x-a", "x-grpc-test-echo-initial",
-                                       "x-grpc-test-echo-trailing-bin", "x-b-bin",
-                                       "grpc-status-details-bin", "grpc-custom", "x-z"};
+constexpr const char* client_keys[] = {
+    "x-a",     "x-grpc-test-echo-initial", "x-grpc-test-echo-trailing-bin",
+    "x-b-bin", "grpc-status-details-bin",  "grpc-custom",
+    "x-z"};
 // Handler-side keys: what an application might pass, mistakes included.
-constexpr const char* handler_keys[] = {"x-a", "x-b-bin", "grpc-status-details-bin", "Bad Key",
-                                        "x-c", "", "content-type", "x-d-bin"};
+constexpr const char* handler_keys[] = {
+    "x-a", "x-b-bin", "grpc-status-details-bin", "Bad Key", "x-c", "", "content-type", "x-d-bin"};
 constexpr std::uint32_t client_reset_codes[] = {NGHTTP2_NO_ERROR, NGHTTP2_CANCEL,
                                                 NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM,
                                                 NGHTTP2_ENHANCE_YOUR_CALM};
@@ -210,7 +211,8 @@ struct world
 
     void configure(input& in)
     {
-        srv.options().log.set_level(tracing() ? rpcplugin::log_level::debug : rpcplugin::log_level::off);
+        srv.options().log.set_level(tracing() ? rpcplugin::log_level::debug
+                                              : rpcplugin::log_level::off);
         auto& h2 = srv.options().http2;
         std::uint8_t a = in.u8();
         constexpr std::uint32_t streams_table[] = {100, 1, 2, 8};
@@ -237,7 +239,8 @@ struct world
         constexpr std::uint32_t client_window_table[] = {0, 10, 65535, 1u << 20};
         if (c & 1)
         {
-            settings.push_back({NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, client_window_table[(c >> 1) & 3]});
+            settings.push_back(
+                {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, client_window_table[(c >> 1) & 3]});
             client_max_initial_window = std::max<std::int64_t>(client_max_initial_window,
                                                                client_window_table[(c >> 1) & 3]);
         }
@@ -399,7 +402,7 @@ struct world
             client_stream s;
             s.id = peer->request(h, end);
             s.kind = m.kind;
-            s.enc = enc_index == 2 ? grpc::encoding::gzip
+            s.enc = enc_index == 2   ? grpc::encoding::gzip
                     : enc_index == 3 ? grpc::encoding::deflate
                                      : grpc::encoding::identity;
             s.ended = end;
@@ -633,8 +636,8 @@ struct world
             c.text = in.short_string();
             break;
         case 5: c.code = static_cast<int>(in.pick(3)); break; // compression
-        case 6:                                                 // finish now
-        case 7:                                                 // return a status
+        case 6:                                               // finish now
+        case 7:                                               // return a status
             c.code = static_cast<int>(in.pick(18));
             c.text = in.short_string();
             break;
@@ -681,7 +684,8 @@ struct world
         for (const auto& s : streams)
         {
             auto it = peer->streams.find(s.id);
-            if (it == peer->streams.end() || !it->second.closed || it->second.close_error != 0 || s.reset)
+            if (it == peer->streams.end() || !it->second.closed || it->second.close_error != 0 ||
+                s.reset)
                 continue;
             const auto& ps = it->second;
             std::string st = ps.header(":status");
@@ -835,7 +839,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 14:
             w.client_goaway = true;
             nghttp2_submit_goaway(w.peer->native(), NGHTTP2_FLAG_NONE, 0,
-                                  in.flag() ? NGHTTP2_NO_ERROR : NGHTTP2_INTERNAL_ERROR, nullptr, 0);
+                                  in.flag() ? NGHTTP2_NO_ERROR : NGHTTP2_INTERNAL_ERROR, nullptr,
+                                  0);
             break;
         case 15:
             switch (in.pick(3))

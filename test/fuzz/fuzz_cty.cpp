@@ -41,8 +41,7 @@ bool has_infinity(const tf::value& v)
         return false;
     switch (v.ty().k())
     {
-    case tf::type::kind::number:
-        return v.as_number().is_infinity();
+    case tf::type::kind::number: return v.as_number().is_infinity();
     case tf::type::kind::list:
     case tf::type::kind::set:
     case tf::type::kind::tuple:
@@ -56,8 +55,7 @@ bool has_infinity(const tf::value& v)
             if (has_infinity(e))
                 return true;
         return false;
-    default:
-        return false;
+    default: return false;
     }
 }
 

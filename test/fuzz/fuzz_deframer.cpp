@@ -138,7 +138,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         const auto& a = whole.messages[i];
         const auto& b = split.messages[i];
-        check(a.compressed == b.compressed && a.payload == b.payload, "a message depends on the split");
+        check(a.compressed == b.compressed && a.payload == b.payload,
+              "a message depends on the split");
         check(a.payload.size() <= limit, "a message longer than the limit");
         reframed += grpc::encode_frame(a.compressed, a.payload);
     }

@@ -62,7 +62,8 @@ bool iequals(std::string_view a, std::string_view b)
     if (a.size() != b.size())
         return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
             return false;
     return true;
 }
@@ -120,7 +121,8 @@ void check_field(const std::string& name, const std::string& value)
         char* end = nullptr;
         long n = std::strtol(value.c_str(), &end, 10);
         auto c = grpc::status_code_from_int(n);
-        check(static_cast<int>(c) >= 0 && static_cast<int>(c) <= 16, "status code out of range", value);
+        check(static_cast<int>(c) >= 0 && static_cast<int>(c) <= 16, "status code out of range",
+              value);
         (void)grpc::to_string(c);
     }
     auto decoded = grpc::decode_value(name, value);
@@ -130,7 +132,8 @@ void check_field(const std::string& name, const std::string& value)
             check(grpc::is_valid_ascii_value(*decoded), "non-binary value not printable", value);
         auto wire = grpc::encode_value(name, *decoded);
         auto again = grpc::decode_value(name, wire);
-        check(again.has_value() && *again == *decoded, "encode_value/decode_value round trip", value);
+        check(again.has_value() && *again == *decoded, "encode_value/decode_value round trip",
+              value);
     }
 }
 
@@ -158,7 +161,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // "name: value"; a pseudo-header's own leading ':' is part of its name.
         auto sep = line.find(": ", 1);
         std::string name(line.substr(0, sep));
-        std::string value(sep == std::string_view::npos ? std::string_view{} : line.substr(sep + 2));
+        std::string value(sep == std::string_view::npos ? std::string_view{}
+                                                        : line.substr(sep + 2));
         check_field(name, value);
         if (name == ":path")
             head.path = value;

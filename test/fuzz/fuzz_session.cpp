@@ -77,7 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         const auto& cfg = srv.options().http2;
         http2::server_session session(io.get_executor(), cfg, *dispatcher);
-        boost::system::error_code error = session.receive(bytes(preface), std::chrono::steady_clock::now());
+        boost::system::error_code error =
+            session.receive(bytes(preface), std::chrono::steady_clock::now());
         std::span<const std::uint8_t> in(data, size);
         while (!error && session.want_read() && !in.empty())
         {

@@ -43,7 +43,8 @@ int main(int argc, char** argv)
     for (const auto& f : files)
     {
         std::ifstream in(f, std::ios::binary);
-        std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::vector<char> buf((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
         LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(buf.data()), buf.size());
     }
     std::printf("%zu inputs replayed\n", files.size());

@@ -227,7 +227,8 @@ TEST_SUITE("grpc drain")
             grpc::server server;
             add_methods(server, c);
             auto listener =
-                transport::listener::bind(io.get_executor(), transport::unix_endpoint(path)).value();
+                transport::listener::bind(io.get_executor(), transport::unix_endpoint(path))
+                    .value();
             asio::co_spawn(io, server.serve(listener), asio::detached);
 
             rpcplugin::test::run(io, drain_scenario(io, server, c, path, run), 10s);
@@ -369,11 +370,14 @@ TEST_SUITE("grpc drain")
         auto start = clock_type::now();
         asio::co_spawn(io, server.drain(500ms), count_end);
         asio::co_spawn(io, server.drain(500ms), count_end);
-        rpcplugin::test::run_until(io, [&] { return ended == 2; }, 5s);
+        rpcplugin::test::run_until(
+            io, [&] { return ended == 2; }, 5s);
         auto took = clock_type::now() - start;
-        const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
-        INFO("two drains took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                << " ms and " << cpu_ms << " ms of CPU");
+        const double cpu_ms =
+            1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+        INFO("two drains took "
+             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms and "
+             << cpu_ms << " ms of CPU");
         CHECK(took >= 500ms);
         CHECK(took < 500ms + 100ms);
         CHECK(c.hang_cancelled == 1);

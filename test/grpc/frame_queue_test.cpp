@@ -61,7 +61,8 @@ TEST_CASE("frame_queue: interleaved appends and partial drains (compaction and g
         std::string payload(static_cast<std::size_t>((i * 7919) % 9000), static_cast<char>(i));
         q.push(false, payload);
         expected += rpcplugin::grpc::encode_frame(false, payload);
-        std::size_t n = q.drain(std::span<unsigned char>(buf.data(), static_cast<std::size_t>(i % 4000) + 1));
+        std::size_t n =
+            q.drain(std::span<unsigned char>(buf.data(), static_cast<std::size_t>(i % 4000) + 1));
         got.append(reinterpret_cast<const char*>(buf.data()), n);
         CHECK(q.bytes() == expected.size() - got.size());
     }

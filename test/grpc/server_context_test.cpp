@@ -67,20 +67,21 @@ TEST_SUITE("grpc")
         grpc::server srv;
         srv.options().log.set_level(rpcplugin::log_level::off);
         std::vector<bool> results;
-        srv.add_method("/t.S/M", grpc::rpc_kind::unary,
-                       [&](grpc::server_context& ctx) -> asio::awaitable<grpc::status>
-                       {
-                           results.push_back(ctx.add_initial_metadata("Bad Key", "v"));
-                           results.push_back(ctx.add_initial_metadata("", "v"));
-                           results.push_back(ctx.add_initial_metadata("x-ok", "line\nbreak"));
-                           results.push_back(ctx.add_initial_metadata("content-type", "text/html"));
-                           results.push_back(ctx.add_initial_metadata("x-ok", "fine"));
-                           results.push_back(ctx.add_trailing_metadata("grpc-status", "0"));
-                           results.push_back(ctx.add_trailing_metadata(":status", "500"));
-                           results.push_back(ctx.add_trailing_metadata("x-bin-bin", std::string("\0\n", 2)));
-                           results.push_back(ctx.add_trailing_metadata("grpc-status-details-bin", "d"));
-                           co_return grpc::status(grpc::status_code::not_found, "nope");
-                       });
+        srv.add_method(
+            "/t.S/M", grpc::rpc_kind::unary,
+            [&](grpc::server_context& ctx) -> asio::awaitable<grpc::status>
+            {
+                results.push_back(ctx.add_initial_metadata("Bad Key", "v"));
+                results.push_back(ctx.add_initial_metadata("", "v"));
+                results.push_back(ctx.add_initial_metadata("x-ok", "line\nbreak"));
+                results.push_back(ctx.add_initial_metadata("content-type", "text/html"));
+                results.push_back(ctx.add_initial_metadata("x-ok", "fine"));
+                results.push_back(ctx.add_trailing_metadata("grpc-status", "0"));
+                results.push_back(ctx.add_trailing_metadata(":status", "500"));
+                results.push_back(ctx.add_trailing_metadata("x-bin-bin", std::string("\0\n", 2)));
+                results.push_back(ctx.add_trailing_metadata("grpc-status-details-bin", "d"));
+                co_return grpc::status(grpc::status_code::not_found, "nope");
+            });
         auto d = grpc::detail::make_dispatcher(srv, io.get_executor(), "test");
         http2::server_session session(io.get_executor(), srv.options().http2, *d);
         h2_peer peer;
@@ -90,7 +91,8 @@ TEST_SUITE("grpc")
         io.poll();
         REQUIRE_FALSE(pump(peer, session));
 
-        CHECK(results == std::vector<bool>{false, false, false, false, true, false, false, true, true});
+        CHECK(results ==
+              std::vector<bool>{false, false, false, false, true, false, false, true, true});
         const auto& s = peer.streams.at(id);
         CHECK(s.closed);
         CHECK(s.close_error == 0); // not reset by the client

@@ -77,14 +77,14 @@ struct fixture
 
     fixture()
     {
-        srv.add_unary<msg, reply>("/test.Echo/Call",
-                                  [this](grpc::server_context& ctx, const msg&, reply&)
-                                      -> asio::awaitable<grpc::status>
-                                  {
-                                      j->lines.push_back("handler");
-                                      last_connection_id = ctx.connection_id();
-                                      co_return grpc::status(grpc::status_code::not_found, "nothing");
-                                  });
+        srv.add_unary<msg, reply>(
+            "/test.Echo/Call",
+            [this](grpc::server_context& ctx, const msg&, reply&) -> asio::awaitable<grpc::status>
+            {
+                j->lines.push_back("handler");
+                last_connection_id = ctx.connection_id();
+                co_return grpc::status(grpc::status_code::not_found, "nothing");
+            });
     }
 };
 } // namespace
@@ -113,8 +113,8 @@ TEST_SUITE("grpc")
         s = test::run(f.io, call(ch, grpc::call_options{}));
         CHECK(s.code() == grpc::status_code::permission_denied);
         CHECK(s.message() == "no key");
-        CHECK(f.j->lines == std::vector<std::string>{"outer before /test.Echo/Call",
-                                                     "gate refused", "outer after PERMISSION_DENIED"});
+        CHECK(f.j->lines == std::vector<std::string>{"outer before /test.Echo/Call", "gate refused",
+                                                     "outer after PERMISSION_DENIED"});
         ch->close();
     }
 
@@ -128,8 +128,8 @@ TEST_SUITE("grpc")
         auto ch = test::run(f.io, f.local.connect());
         msg req;
         reply resp;
-        grpc::status s = test::run(
-            f.io, ch->unary("/test.Echo/Missing", req, resp, grpc::call_options{}));
+        grpc::status s =
+            test::run(f.io, ch->unary("/test.Echo/Missing", req, resp, grpc::call_options{}));
         CHECK(s.code() == grpc::status_code::unimplemented);
         CHECK(f.j->lines.empty());
         ch->close();

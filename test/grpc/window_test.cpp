@@ -88,8 +88,8 @@ TEST_CASE("unread bytes of closed calls go back to the connection window")
     server.add_method("/t.T/FirstOnly", grpc::rpc_kind::client_streaming, first_only);
     asio::io_context io;
     const std::string path = dir.file("w.sock");
-    auto listener = rpcplugin::transport::listener::bind(
-                        io.get_executor(), rpcplugin::transport::unix_endpoint(path))
+    auto listener = rpcplugin::transport::listener::bind(io.get_executor(),
+                                                         rpcplugin::transport::unix_endpoint(path))
                         .value();
     asio::co_spawn(io, server.serve(listener), asio::detached);
 

@@ -35,7 +35,8 @@ TEST_SUITE("host")
         o.unix_socket_dir = "/run/plugins";
         CHECK(make_plugin_environment({}, o) ==
               env{"PLUGIN_MIN_PORT=20000", "PLUGIN_MAX_PORT=20010", "PLUGIN_PROTOCOL_VERSIONS=1",
-                  "PLUGIN_CLIENT_CERT=" + o.client_cert_pem, "PLUGIN_UNIX_SOCKET_DIR=/run/plugins"});
+                  "PLUGIN_CLIENT_CERT=" + o.client_cert_pem,
+                  "PLUGIN_UNIX_SOCKET_DIR=/run/plugins"});
     }
 
     TEST_CASE("inherited go-plugin variables and cookie never leak through")
@@ -44,8 +45,9 @@ TEST_SUITE("host")
         o.cookie_key = "COOKIE";
         o.cookie_value = "new";
         o.protocol_versions = {1};
-        auto e = make_plugin_environment({"COOKIE=old", "PLUGIN_CLIENT_CERT=stale", "PLUGIN_MULTIPLEX_GRPC=true",
-                                          "PLUGIN_UNIX_SOCKET_DIR=/x", "KEEP=1", "NOEQUALS", "KEEP=2"},
+        auto e = make_plugin_environment({"COOKIE=old", "PLUGIN_CLIENT_CERT=stale",
+                                          "PLUGIN_MULTIPLEX_GRPC=true", "PLUGIN_UNIX_SOCKET_DIR=/x",
+                                          "KEEP=1", "NOEQUALS", "KEEP=2"},
                                          o);
         CHECK(e == env{"KEEP=2", "COOKIE=new", "PLUGIN_MIN_PORT=10000", "PLUGIN_MAX_PORT=25000",
                        "PLUGIN_PROTOCOL_VERSIONS=1"});
@@ -61,7 +63,7 @@ TEST_SUITE("host")
                        "PLUGIN_MAX_PORT=25000", "PLUGIN_PROTOCOL_VERSIONS=1"});
         o.skip_host_env = true;
         e = make_plugin_environment({"PATH=/bin", "HOME=/h"}, o);
-        CHECK(e == env{"TF_LOG=trace", "PATH=/opt/bin", "PLUGIN_MIN_PORT=10000", "PLUGIN_MAX_PORT=25000",
-                       "PLUGIN_PROTOCOL_VERSIONS=1"});
+        CHECK(e == env{"TF_LOG=trace", "PATH=/opt/bin", "PLUGIN_MIN_PORT=10000",
+                       "PLUGIN_MAX_PORT=25000", "PLUGIN_PROTOCOL_VERSIONS=1"});
     }
 }

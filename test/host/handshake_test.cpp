@@ -38,7 +38,8 @@ TEST_SUITE("host")
 {
     TEST_CASE("check_handshake_line accepts go-plugin's lines")
     {
-        auto plain = host::check_handshake_line("1|6|unix|/tmp/plugin1|grpc|\n", offers({5, 6}), false);
+        auto plain =
+            host::check_handshake_line("1|6|unix|/tmp/plugin1|grpc|\n", offers({5, 6}), false);
         REQUIRE(plain.has_value());
         CHECK(plain->app_version == 6);
         CHECK(plain->network == "unix");
@@ -46,7 +47,8 @@ TEST_SUITE("host")
         CHECK(plain->server_cert_der.empty());
 
         const std::string field = cert_field();
-        auto tls = host::check_handshake_line("1|5|tcp|127.0.0.1:10000|grpc|" + field + "\r\n", offers({5, 6}), true);
+        auto tls = host::check_handshake_line("1|5|tcp|127.0.0.1:10000|grpc|" + field + "\r\n",
+                                              offers({5, 6}), true);
         REQUIRE_MESSAGE(tls.has_value(), tls.error().message);
         CHECK(tls->network == "tcp");
         CHECK(!tls->server_cert_der.empty());
@@ -60,12 +62,14 @@ TEST_SUITE("host")
 
         f = refused("2|6|unix|/tmp/p|grpc|");
         CHECK(f.code == errc::core_version_mismatch);
-        CHECK(f.message.starts_with("incompatible core API version with plugin. Plugin version: 2, Core version: 1"));
+        CHECK(f.message.starts_with(
+            "incompatible core API version with plugin. Plugin version: 2, Core version: 1"));
         CHECK(refused("x|6|unix|/tmp/p|grpc|").code == errc::core_version_mismatch);
 
         f = refused("1|7|unix|/tmp/p|grpc|");
         CHECK(f.code == errc::app_version_mismatch);
-        CHECK(f.message == "incompatible API version with plugin. Plugin version: 7, Client versions: [5 6]");
+        CHECK(f.message ==
+              "incompatible API version with plugin. Plugin version: 7, Client versions: [5 6]");
         CHECK(refused("1|seven|unix|/tmp/p|grpc|").code == errc::app_version_mismatch);
 
         f = refused("1|6|udp|/tmp/p|grpc|");
@@ -77,14 +81,18 @@ TEST_SUITE("host")
         f = refused("1|6|unix|/tmp/p|netrpc|");
         CHECK(f.code == errc::unsupported_protocol);
         CHECK(f.message == R"(unsupported plugin protocol "netrpc". Supported: [grpc])");
-        CHECK(refused("1|6|unix|/tmp/p").code == errc::unsupported_protocol); // field 5 missing: netrpc
+        CHECK(refused("1|6|unix|/tmp/p").code ==
+              errc::unsupported_protocol); // field 5 missing: netrpc
 
-        f = refused("1|6|unix|/tmp/p|grpc|VGhpcyBpcyBub3QgYSBjZXJ0aWZpY2F0ZSwganVzdCBzb21lIHRleHQgaW4gYmFzZTY0Lg");
+        f = refused(
+            "1|6|unix|/tmp/"
+            "p|grpc|VGhpcyBpcyBub3QgYSBjZXJ0aWZpY2F0ZSwganVzdCBzb21lIHRleHQgaW4gYmFzZTY0Lg");
         CHECK(f.code == errc::bad_server_certificate);
         CHECK(f.message.starts_with("error parsing server cert: "));
         f = refused("1|6|unix|/tmp/p|grpc|" + cert_field() + "=");
         CHECK(f.code == errc::bad_server_certificate);
-        CHECK(f.message.starts_with("error parsing server cert: illegal base64 data at input byte"));
+        CHECK(
+            f.message.starts_with("error parsing server cert: illegal base64 data at input byte"));
     }
 
     TEST_CASE("AutoMTLS needs the plugin's certificate")
@@ -92,7 +100,8 @@ TEST_SUITE("host")
         auto f = refused("1|6|unix|/tmp/p|grpc|", true);
         CHECK(f.code == errc::missing_server_certificate);
         // go-plugin ignores 50 characters or fewer in field 6.
-        CHECK(refused("1|6|unix|/tmp/p|grpc|c2hvcnQ", true).code == errc::missing_server_certificate);
+        CHECK(refused("1|6|unix|/tmp/p|grpc|c2hvcnQ", true).code ==
+              errc::missing_server_certificate);
     }
 
     TEST_CASE("multiplexing refusals are classified")

@@ -15,16 +15,22 @@ TEST_SUITE("host")
     TEST_CASE("an hclog JSON line becomes a structured record")
     {
         log_line_parser p;
-        auto r = p.parse(R"({"@level":"debug","@message":"put","@module":"kv","@timestamp":"2024-03-05T14:07:09.012345+01:00","key":"greeting","bytes":5,"ok":true,"ratio":0.25,"none":null,"list":[1,"a"]})");
+        auto r = p.parse(
+            R"({"@level":"debug","@message":"put","@module":"kv","@timestamp":"2024-03-05T14:07:09.012345+01:00","key":"greeting","bytes":5,"ok":true,"ratio":0.25,"none":null,"list":[1,"a"]})");
         CHECK(r.structured);
         CHECK(r.level == log_level::debug);
         CHECK(r.message == "put");
         CHECK(r.module == "kv");
         CHECK(r.timestamp == "2024-03-05T14:07:09.012345+01:00");
         using F = std::vector<std::pair<std::string, std::string>>;
-        CHECK(r.fields == F{{"bytes", "5"}, {"key", "greeting"}, {"list", "[1,\"a\"]"}, {"none", "null"},
-                            {"ok", "true"}, {"ratio", "0.25"}});
-        CHECK(r.text() == R"(put bytes=5 key=greeting list="[1,\"a\"]" none=null ok=true ratio=0.25)");
+        CHECK(r.fields == F{{"bytes", "5"},
+                            {"key", "greeting"},
+                            {"list", "[1,\"a\"]"},
+                            {"none", "null"},
+                            {"ok", "true"},
+                            {"ratio", "0.25"}});
+        CHECK(r.text() ==
+              R"(put bytes=5 key=greeting list="[1,\"a\"]" none=null ok=true ratio=0.25)");
     }
 
     TEST_CASE("hclog levels are read like hclog.LevelFromString")
@@ -40,12 +46,12 @@ TEST_SUITE("host")
     {
         log_line_parser p;
         for (const char* line : {
-                 R"({"@level":5,"@message":"m"})",                      // non-string level: Go panics
-                 R"({"@level":"info","@message":["m"]})",               // non-string message
-                 R"({"@level":"verbose","@message":"m"})",              // unknown level
+                 R"({"@level":5,"@message":"m"})",         // non-string level: Go panics
+                 R"({"@level":"info","@message":["m"]})",  // non-string message
+                 R"({"@level":"verbose","@message":"m"})", // unknown level
                  R"({"@level":"info","@message":"m","@timestamp":"yesterday"})", // bad timestamp
-                 R"({"@message":"m"})",                                 // no level
-                 R"({"@level":"info","@message":"m")",                  // truncated
+                 R"({"@message":"m"})",                                          // no level
+                 R"({"@level":"info","@message":"m")",                           // truncated
                  R"(["not","an","object"])",
              })
         {
@@ -83,7 +89,8 @@ TEST_SUITE("host")
         CHECK(p.parse("main.main()").level == log_level::error);
         CHECK(p.parse("[INFO] tagged lines keep their level").level == log_level::info);
         log_line_parser q;
-        CHECK(q.parse("fatal error: all goroutines are asleep - deadlock!").level == log_level::error);
+        CHECK(q.parse("fatal error: all goroutines are asleep - deadlock!").level ==
+              log_level::error);
     }
 
     TEST_CASE("is_hclog_timestamp wants Go's layout exactly")

@@ -26,8 +26,8 @@ TEST_SUITE("host")
 {
     TEST_CASE("rpcplugin-host options before the plugin, its arguments after")
     {
-        auto o = parsed({"--cookie", "K=v=w", "--versions", "6,5", "--no-mtls", "--start-timeout", "500",
-                         "--env", "A=1", "plugin", "--json", "x"});
+        auto o = parsed({"--cookie", "K=v=w", "--versions", "6,5", "--no-mtls", "--start-timeout",
+                         "500", "--env", "A=1", "plugin", "--json", "x"});
         CHECK(o.cookie_key == "K");
         CHECK(o.cookie_value == "v=w");
         CHECK(o.versions == std::set<int>{5, 6});
@@ -41,8 +41,8 @@ TEST_SUITE("host")
 
     TEST_CASE("--json after --call is the request; elsewhere it selects JSON output")
     {
-        auto o = parsed({"--descriptor-set", "kv.protoset", "--call", "kv.KV/Put", "--json", R"({"key":"a"})",
-                         "--call", "kv.KV/Get", "--json", "--", "p"});
+        auto o = parsed({"--descriptor-set", "kv.protoset", "--call", "kv.KV/Put", "--json",
+                         R"({"key":"a"})", "--call", "kv.KV/Get", "--json", "--", "p"});
         REQUIRE(o.calls.size() == 2);
         CHECK(o.calls[0].method == "kv.KV/Put");
         CHECK(o.calls[0].json == R"({"key":"a"})");
@@ -71,7 +71,8 @@ TEST_SUITE("host")
         CHECK(refused({"--versions", "1,x", "p"}) ==
               "--versions wants comma-separated non-negative integers, got \"1,x\"");
         CHECK(refused({"--versions", "", "p"}).starts_with("--versions wants"));
-        CHECK(refused({"--start-timeout", "0", "p"}).starts_with("--start-timeout wants milliseconds"));
+        CHECK(refused({"--start-timeout", "0", "p"})
+                  .starts_with("--start-timeout wants milliseconds"));
         CHECK(refused({"--env", "=x", "p"}) == "--env wants KEY=VALUE, got \"=x\"");
         CHECK(refused({"--call", "kv.KV/Get", "p"}) ==
               "--call needs --descriptor-set FILE to know the request and response types");

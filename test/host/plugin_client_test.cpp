@@ -36,12 +36,22 @@ std::string env_path(const char* name)
     return v;
 }
 
-std::string kv_plugin() { return env_path("TEST_KV_PLUGIN"); }
-std::string bad_plugin(const std::string& name) { return env_path("TEST_HOST_DIR") + "/bad_plugins/" + name; }
-std::string py_plugin() { return env_path("TEST_HOST_DIR") + "/plugins/py_plugin.py"; }
+std::string kv_plugin()
+{
+    return env_path("TEST_KV_PLUGIN");
+}
+std::string bad_plugin(const std::string& name)
+{
+    return env_path("TEST_HOST_DIR") + "/bad_plugins/" + name;
+}
+std::string py_plugin()
+{
+    return env_path("TEST_HOST_DIR") + "/plugins/py_plugin.py";
+}
 
 // A quiet config whose plugin puts its sockets (and PID_FILE) into `dir`.
-host::client_config config_in(const rpcplugin::test::temp_dir& dir, std::string key, std::string value)
+host::client_config config_in(const rpcplugin::test::temp_dir& dir, std::string key,
+                              std::string value)
 {
     host::client_config cfg;
     cfg.magic_cookie_key = std::move(key);
@@ -84,7 +94,8 @@ asio::awaitable<host::plugin_client::result_type> launch(host::command cmd, host
     co_return co_await host::plugin_client::launch(ex, cmd, cfg);
 }
 
-host::failure launch_fails(asio::io_context& io, const host::command& cmd, const host::client_config& cfg)
+host::failure launch_fails(asio::io_context& io, const host::command& cmd,
+                           const host::client_config& cfg)
 {
     auto r = rpcplugin::test::run(io, launch(cmd, cfg), 20s);
     REQUIRE_MESSAGE(r.has_error(), "the launch of " << cmd.path << " succeeded");
@@ -129,8 +140,8 @@ asio::awaitable<void> exercise_kv(std::shared_ptr<host::plugin_client> c, kv_res
         {
             s.add_unary<kv::SumRequest, kv::SumResponse>(
                 "/kv.Helper/Sum",
-                [sums](rg::server_context&, const kv::SumRequest& r, kv::SumResponse& resp)
-                    -> asio::awaitable<rg::status>
+                [sums](rg::server_context&, const kv::SumRequest& r,
+                       kv::SumResponse& resp) -> asio::awaitable<rg::status>
                 {
                     sums->emplace_back(r.a(), r.b());
                     resp.set_r(r.a() + r.b());
@@ -215,7 +226,8 @@ TEST_SUITE("host")
         CHECK(c->handshake().address.starts_with(dir.path().string()));
         CHECK(c->handshake_text().starts_with("1|1|unix|"));
         REQUIRE(c->host_certificate().has_value());
-        auto host_cert = rpcplugin::wire::parse_certificate_der(c->host_certificate()->certificate_der);
+        auto host_cert =
+            rpcplugin::wire::parse_certificate_der(c->host_certificate()->certificate_der);
         REQUIRE(host_cert.has_value());
         CHECK(host_cert->key_type == "EC P-521");
         CHECK(host_cert->dns_names == std::vector<std::string>{"localhost"});
@@ -290,23 +302,27 @@ TEST_SUITE("host")
         asio::io_context io(1);
         auto cfg = config_in(dir, "K", "v");
         std::vector<std::tuple<rpcplugin::log_level, std::string, std::string>> records;
-        cfg.log = rpcplugin::logger(rpcplugin::log_level::trace,
-                                    [&](rpcplugin::log_level l, std::string_view module, std::string_view msg,
-                                        std::initializer_list<rpcplugin::log_field>)
-                                    { records.emplace_back(l, module, msg); });
+        cfg.log =
+            rpcplugin::logger(rpcplugin::log_level::trace,
+                              [&](rpcplugin::log_level l, std::string_view module,
+                                  std::string_view msg, std::initializer_list<rpcplugin::log_field>)
+                              { records.emplace_back(l, module, msg); });
         cfg.plugin_log_name = "db-plugin";
         auto f = launch_fails(io, {bad_plugin("exits_early.sh"), {}}, cfg);
         CHECK(f.code == errc::plugin_exited);
         using R = std::tuple<rpcplugin::log_level, std::string, std::string>;
         CHECK(std::count(records.begin(), records.end(),
                          R{rpcplugin::log_level::info, "db-plugin", "starting the plugin"}) == 1);
-        CHECK(std::count(records.begin(), records.end(),
-                         R{rpcplugin::log_level::error, "db-plugin",
-                           "cannot open the database /nonexistent/db: no such file or directory"}) == 1);
+        CHECK(std::count(
+                  records.begin(), records.end(),
+                  R{rpcplugin::log_level::error, "db-plugin",
+                    "cannot open the database /nonexistent/db: no such file or directory"}) == 1);
         // The host's own account of the failure.
         CHECK(std::any_of(records.begin(), records.end(),
-                          [](const R& x) { return std::get<1>(x) == "rpcplugin.host" &&
-                                                  std::get<2>(x) == "plugin failed to start"; }));
+                          [](const R& x) {
+                              return std::get<1>(x) == "rpcplugin.host" &&
+                                     std::get<2>(x) == "plugin failed to start";
+                          }));
     }
 
     TEST_CASE("a plugin that exits before its handshake: plugin_exited with its stderr tail")
@@ -316,7 +332,8 @@ TEST_SUITE("host")
         auto f = launch_fails(io, {bad_plugin("exits_early.sh"), {}}, config_in(dir, "K", "v"));
         CHECK(f.code == errc::plugin_exited);
         CHECK(f.message.starts_with("plugin exited before we could connect (exit status 3)"));
-        CHECK(f.message.find("[ERROR] cannot open the database /nonexistent/db") != std::string::npos);
+        CHECK(f.message.find("[ERROR] cannot open the database /nonexistent/db") !=
+              std::string::npos);
         check_reaped(read_pid(dir));
         check_no_sockets(dir);
     }
@@ -326,7 +343,8 @@ TEST_SUITE("host")
         rpcplugin::test::temp_dir dir;
         asio::io_context io(1);
         const auto t0 = std::chrono::steady_clock::now();
-        auto f = launch_fails(io, {bad_plugin("leaves_grandchild.sh"), {}}, config_in(dir, "K", "v"));
+        auto f =
+            launch_fails(io, {bad_plugin("leaves_grandchild.sh"), {}}, config_in(dir, "K", "v"));
         CHECK(f.code == errc::plugin_exited);
         CHECK(f.message.starts_with("plugin exited before we could connect (exit status 4)"));
         CHECK(f.message.find("giving up, but my child lives on") != std::string::npos);
@@ -357,9 +375,11 @@ TEST_SUITE("host")
                  bad{"garbage.sh", errc::unrecognized_handshake,
                      "Unrecognized remote plugin message: Hello! I am not a plugin."},
                  bad{"wrong_core.sh", errc::core_version_mismatch,
-                     "incompatible core API version with plugin. Plugin version: 2, Core version: 1"},
+                     "incompatible core API version with plugin. Plugin version: 2, Core version: "
+                     "1"},
                  bad{"wrong_version.sh", errc::app_version_mismatch,
-                     "incompatible API version with plugin. Plugin version: 7, Client versions: [1]"},
+                     "incompatible API version with plugin. Plugin version: 7, Client versions: "
+                     "[1]"},
                  bad{"bad_cert.sh", errc::bad_server_certificate, "error parsing server cert: "},
                  bad{"netrpc.sh", errc::unsupported_protocol,
                      "unsupported plugin protocol \"netrpc\". Supported: [grpc]"},
@@ -386,7 +406,8 @@ TEST_SUITE("host")
         auto f = launch_fails(io, {bad_plugin("silent.sh"), {}}, cfg);
         CHECK(std::chrono::steady_clock::now() - t0 >= 300ms);
         CHECK(f.code == errc::start_timeout);
-        CHECK(f.message.starts_with("timeout while waiting for plugin to start (no handshake line within 300 ms)"));
+        CHECK(f.message.starts_with(
+            "timeout while waiting for plugin to start (no handshake line within 300 ms)"));
         CHECK(f.message.find("[DEBUG] thinking...") != std::string::npos);
         check_reaped(read_pid(dir));
         check_no_sockets(dir);
@@ -398,7 +419,8 @@ TEST_SUITE("host")
         asio::io_context io(1);
         auto f = launch_fails(io, {dir.file("no-such-plugin"), {}}, config_in(dir, "K", "v"));
         CHECK(f.code == errc::spawn_failed);
-        CHECK(f.message == "cannot start plugin " + dir.file("no-such-plugin") + ": No such file or directory");
+        CHECK(f.message ==
+              "cannot start plugin " + dir.file("no-such-plugin") + ": No such file or directory");
         auto cfg = config_in(dir, "K", "v");
         cfg.protocol_versions.clear();
         CHECK(launch_fails(io, {kv_plugin(), {}}, cfg).code == errc::invalid_config);
@@ -411,7 +433,8 @@ TEST_SUITE("host")
         auto cfg = config_in(dir, "TEST_PY_PLUGIN", "1");
         cfg.auto_mtls = false;
         cfg.kill_grace = 500ms;
-        auto r = rpcplugin::test::run(io, launch({bad_plugin("ignores_shutdown.sh"), {}}, cfg), 20s);
+        auto r =
+            rpcplugin::test::run(io, launch({bad_plugin("ignores_shutdown.sh"), {}}, cfg), 20s);
         REQUIRE_MESSAGE(r.has_value(), r.error().message);
         auto c = *r;
         const std::string socket = c->handshake().address;
@@ -436,31 +459,40 @@ TEST_SUITE("host")
         check_no_sockets(dir);
     }
 
-    TEST_CASE("GRPCStdio chunks and stdout lines after the handshake reach on_output; stderr reaches on_log")
+    TEST_CASE("GRPCStdio chunks and stdout lines after the handshake reach on_output; stderr "
+              "reaches on_log")
     {
         rpcplugin::test::temp_dir dir;
         asio::io_context io(1);
-        auto cfg = config_in(dir, "TEST_PY_PLUGIN", "1"); // AutoMTLS on: the Python plugin does it too
+        auto cfg =
+            config_in(dir, "TEST_PY_PLUGIN", "1"); // AutoMTLS on: the Python plugin does it too
         std::vector<std::pair<host::output_source, std::string>> output;
         std::vector<host::plugin_log_record> logs;
-        cfg.on_output = [&](host::output_source s, std::string_view d) { output.emplace_back(s, d); };
+        cfg.on_output = [&](host::output_source s, std::string_view d)
+        { output.emplace_back(s, d); };
         cfg.on_log = [&](const host::plugin_log_record& rec) { logs.push_back(rec); };
-        auto r = rpcplugin::test::run(io, launch({py_plugin(), {"--stdout-line", "plain stdout"}}, cfg), 20s);
+        auto r = rpcplugin::test::run(
+            io, launch({py_plugin(), {"--stdout-line", "plain stdout"}}, cfg), 20s);
         REQUIRE_MESSAGE(r.has_value(), r.error().message);
         auto c = *r;
         CHECK(c->channel()->tls_session().version.starts_with("TLSv1."));
-        rpcplugin::test::run_until(io, [&] { return output.size() >= 3; }, 10s);
+        rpcplugin::test::run_until(
+            io, [&] { return output.size() >= 3; }, 10s);
         CHECK_FALSE(c->stdio_result().has_value()); // the stream stays open
         auto sd = rpcplugin::test::run(io, c->shutdown(), 20s);
         CHECK(sd.graceful);
         using O = host::output_source;
-        CHECK(std::count(output.begin(), output.end(), std::pair<O, std::string>{O::stdout_pipe, "plain stdout"}) == 1);
         CHECK(std::count(output.begin(), output.end(),
-                         std::pair<O, std::string>{O::grpc_stdout, "hello from the plugin's stdout\n"}) == 1);
+                         std::pair<O, std::string>{O::stdout_pipe, "plain stdout"}) == 1);
         CHECK(std::count(output.begin(), output.end(),
-                         std::pair<O, std::string>{O::grpc_stderr, "a line on the plugin's stderr\n"}) == 1);
-        auto listening = std::find_if(logs.begin(), logs.end(),
-                                      [](const auto& l) { return l.message.starts_with("listening on "); });
+                         std::pair<O, std::string>{O::grpc_stdout,
+                                                   "hello from the plugin's stdout\n"}) == 1);
+        CHECK(std::count(output.begin(), output.end(),
+                         std::pair<O, std::string>{O::grpc_stderr,
+                                                   "a line on the plugin's stderr\n"}) == 1);
+        auto listening =
+            std::find_if(logs.begin(), logs.end(),
+                         [](const auto& l) { return l.message.starts_with("listening on "); });
         REQUIRE(listening != logs.end());
         CHECK(listening->level == rpcplugin::log_level::debug);
         CHECK(listening->raw.starts_with("[DEBUG] listening on "));
@@ -474,7 +506,8 @@ TEST_SUITE("host")
         rpcplugin::test::temp_dir dir;
         asio::io_context io(1);
         auto cfg = config_in(dir, "TEST_PY_PLUGIN", "1");
-        auto r = rpcplugin::test::run(io, launch({py_plugin(), {"--slow-line", "--stdout-line", "after"}}, cfg), 20s);
+        auto r = rpcplugin::test::run(
+            io, launch({py_plugin(), {"--slow-line", "--stdout-line", "after"}}, cfg), 20s);
         REQUIRE_MESSAGE(r.has_value(), r.error().message);
         auto c = *r;
         CHECK(c->handshake_text().starts_with("1|1|unix|" + dir.path().string()));
@@ -492,7 +525,8 @@ TEST_SUITE("host")
         asio::io_context io(1);
         auto cfg = config_in(dir, "TEST_PY_PLUGIN", "1");
         cfg.auto_mtls = false;
-        auto r = rpcplugin::test::run(io, launch({py_plugin(), {"--announce-early", "0.3"}}, cfg), 20s);
+        auto r =
+            rpcplugin::test::run(io, launch({py_plugin(), {"--announce-early", "0.3"}}, cfg), 20s);
         REQUIRE_MESSAGE(r.has_value(), r.error().message);
         auto c = *r;
         CHECK(c->timings().connected - c->timings().handshake >= 250ms);
@@ -538,8 +572,10 @@ TEST_SUITE("host")
         cfg.auto_mtls = false; // reattach is plaintext, as in go-plugin
         auto owner = rpcplugin::test::run(io, launch({kv_plugin(), {}}, cfg), 20s);
         REQUIRE_MESSAGE(owner.has_value(), owner.error().message);
-        auto json = R"({"example":{"Protocol":"grpc","ProtocolVersion":1,"Pid":)" + std::to_string((*owner)->pid()) +
-                    R"(,"Test":true,"Addr":{"Network":"unix","String":")" + (*owner)->handshake().address + R"("}}})";
+        auto json = R"({"example":{"Protocol":"grpc","ProtocolVersion":1,"Pid":)" +
+                    std::to_string((*owner)->pid()) +
+                    R"(,"Test":true,"Addr":{"Network":"unix","String":")" +
+                    (*owner)->handshake().address + R"("}}})";
         auto entries = rpcplugin::wire::parse_reattach_json(json);
         REQUIRE(entries.has_value());
         auto rc = entries->at("example");
@@ -562,7 +598,8 @@ TEST_SUITE("host")
 
         // A socket nobody listens on: connect_failed.
         rc.address = dir.file("nobody.sock");
-        auto none = rpcplugin::test::run(io, host::plugin_client::reattach(io.get_executor(), rc, cfg), 20s);
+        auto none = rpcplugin::test::run(
+            io, host::plugin_client::reattach(io.get_executor(), rc, cfg), 20s);
         REQUIRE(none.has_error());
         CHECK(none.error().code == errc::connect_failed);
     }

@@ -48,8 +48,9 @@ TEST_SUITE("host")
     TEST_CASE("child_process runs a program with its environment, pipes and exit status")
     {
         asio::io_context io(1);
-        auto c = child_process::spawn(io.get_executor(),
-                                      shell("echo \"$GREETING\"; echo oops >&2; read x; echo \"stdin:$x.\"; exit 7"));
+        auto c = child_process::spawn(
+            io.get_executor(),
+            shell("echo \"$GREETING\"; echo oops >&2; read x; echo \"stdin:$x.\"; exit 7"));
         REQUIRE(c.has_value());
         auto out = rpcplugin::test::run(io, read_all((*c)->stdout_pipe()));
         auto err = rpcplugin::test::run(io, read_all((*c)->stderr_pipe()));
@@ -85,7 +86,8 @@ TEST_SUITE("host")
             auto c = child_process::spawn(io.get_executor(), shell("exec sleep 30"));
             REQUIRE(c.has_value());
             pid = (*c)->pid();
-            CHECK_THROWS_AS(rpcplugin::test::run(io, wait_exit(**c), 100ms), rpcplugin::test::timed_out);
+            CHECK_THROWS_AS(rpcplugin::test::run(io, wait_exit(**c), 100ms),
+                            rpcplugin::test::timed_out);
         }
         errno = 0;
         CHECK(::waitpid(pid, nullptr, WNOHANG) == -1);

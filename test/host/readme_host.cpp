@@ -18,7 +18,7 @@ namespace
 asio::awaitable<int> use_plugin(std::string path)
 {
     auto ex = co_await asio::this_coro::executor;
-    host::client_config cfg;                 // AutoMTLS on, go-plugin's timeouts
+    host::client_config cfg; // AutoMTLS on, go-plugin's timeouts
     cfg.magic_cookie_key = "RPCPLUGIN_KV_PLUGIN";
     cfg.magic_cookie_value = "kv";
     cfg.protocol_versions = {1};
@@ -37,7 +37,8 @@ asio::awaitable<int> use_plugin(std::string path)
     rpcplugin::grpc::call_options opts;
     rpcplugin::grpc::status s = co_await (*client)->channel()->unary(method, put, empty, opts);
     std::cout << "Put: " << s << "\n";
-    host::shutdown_result done = co_await (*client)->shutdown(); // Controller.Shutdown, 2 s, SIGKILL
+    host::shutdown_result done =
+        co_await (*client)->shutdown(); // Controller.Shutdown, 2 s, SIGKILL
     std::cout << "plugin " << (done.exit ? done.exit->to_string() : "?") << "\n";
     co_return s.ok() && done.graceful ? 0 : 1;
 }

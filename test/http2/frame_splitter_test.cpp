@@ -36,7 +36,8 @@ std::vector<frame_header> split(const std::vector<unsigned char>& input, std::si
     std::vector<frame_header> headers;
     for (std::size_t off = 0; off < input.size(); off += piece)
     {
-        std::span<const unsigned char> chunk(input.data() + off, std::min(piece, input.size() - off));
+        std::span<const unsigned char> chunk(input.data() + off,
+                                             std::min(piece, input.size() - off));
         std::size_t pos = 0;
         for (;;)
         {
@@ -73,7 +74,8 @@ TEST_SUITE("http2")
     TEST_CASE("frame_splitter finds every frame header after the preface, however split")
     {
         std::vector<unsigned char> input(NGHTTP2_CLIENT_MAGIC, NGHTTP2_CLIENT_MAGIC + 24);
-        auto add = [&](std::vector<unsigned char> f) { input.insert(input.end(), f.begin(), f.end()); };
+        auto add = [&](std::vector<unsigned char> f)
+        { input.insert(input.end(), f.begin(), f.end()); };
         add(frame(0, NGHTTP2_SETTINGS, 0, 0));
         add(frame(8, NGHTTP2_PING, 0, 0));
         add(frame(40, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1));

@@ -11,11 +11,11 @@ TEST_SUITE("http2")
     {
         auto t = ping_policy::clock::time_point{} + 24h;
         ping_policy p(5min, 2, false);
-        CHECK_FALSE(p.on_ping(t, true));        // the first PING is always fine
-        CHECK_FALSE(p.on_ping(t + 1s, true));   // strike 1
-        CHECK_FALSE(p.on_ping(t + 2s, true));   // strike 2
+        CHECK_FALSE(p.on_ping(t, true));      // the first PING is always fine
+        CHECK_FALSE(p.on_ping(t + 1s, true)); // strike 1
+        CHECK_FALSE(p.on_ping(t + 2s, true)); // strike 2
         CHECK(p.strikes() == 2);
-        CHECK(p.on_ping(t + 3s, true));         // strike 3 > 2
+        CHECK(p.on_ping(t + 3s, true)); // strike 3 > 2
     }
 
     TEST_CASE("ping_policy: pings spaced by the interval are never struck")

@@ -129,7 +129,8 @@ struct sent_frame
     {
         if (payload.size() < at + 4)
             throw std::runtime_error("frame payload too short");
-        auto b = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(payload[at + i])); };
+        auto b = [&](std::size_t i)
+        { return static_cast<std::uint32_t>(static_cast<unsigned char>(payload[at + i])); };
         return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
     }
     /** RST_STREAM's code. */
@@ -147,14 +148,16 @@ inline std::vector<sent_frame> parse(const bytes& data)
     std::size_t i = 0;
     while (i + 9 <= data.size())
     {
-        std::size_t len = (std::size_t{data[i]} << 16) | (std::size_t{data[i + 1]} << 8) | data[i + 2];
+        std::size_t len =
+            (std::size_t{data[i]} << 16) | (std::size_t{data[i + 1]} << 8) | data[i + 2];
         if (i + 9 + len > data.size())
             break;
         sent_frame f;
         f.type = data[i + 3];
         f.flags = data[i + 4];
-        f.stream_id = ((std::uint32_t{data[i + 5]} & 0x7f) << 24) | (std::uint32_t{data[i + 6]} << 16) |
-                      (std::uint32_t{data[i + 7]} << 8) | data[i + 8];
+        f.stream_id = ((std::uint32_t{data[i + 5]} & 0x7f) << 24) |
+                      (std::uint32_t{data[i + 6]} << 16) | (std::uint32_t{data[i + 7]} << 8) |
+                      data[i + 8];
         f.payload.assign(reinterpret_cast<const char*>(data.data()) + i + 9, len);
         out.push_back(std::move(f));
         i += 9 + len;

@@ -114,7 +114,7 @@ TEST_SUITE("http2")
         auto& b = pair.peer;
 
         http2::settings cfg;
-        cfg.max_ping_strikes = 0;            // let the flood through the ping policy
+        cfg.max_ping_strikes = 0; // let the flood through the ping policy
         cfg.glitch_burst = 0;
         cfg.write_stall_timeout = 300ms;
         fake_dispatcher d;

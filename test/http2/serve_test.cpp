@@ -149,8 +149,14 @@ TEST_SUITE("http2")
     TEST_CASE("serve answers a request over a test stream and ends when the client closes")
     {
         std::size_t read_size = 0;
-        SUBCASE("whole reads") { read_size = 0; }
-        SUBCASE("3-byte reads") { read_size = 3; }
+        SUBCASE("whole reads")
+        {
+            read_size = 0;
+        }
+        SUBCASE("3-byte reads")
+        {
+            read_size = 3;
+        }
 
         asio::io_context io;
         beast::test::stream server(io);
@@ -174,9 +180,18 @@ TEST_SUITE("http2")
     TEST_CASE("serve answers a batch of requests read at once and handed over in slices")
     {
         std::size_t slice = 0;
-        SUBCASE("no slicing") { slice = 0; }
-        SUBCASE("7-byte slices (across frame boundaries)") { slice = 7; }
-        SUBCASE("100-byte slices") { slice = 100; }
+        SUBCASE("no slicing")
+        {
+            slice = 0;
+        }
+        SUBCASE("7-byte slices (across frame boundaries)")
+        {
+            slice = 7;
+        }
+        SUBCASE("100-byte slices")
+        {
+            slice = 100;
+        }
 
         asio::io_context io;
         beast::test::stream server(io);
@@ -223,8 +238,14 @@ TEST_SUITE("http2")
     TEST_CASE("serve ends cleanly with the injected error when any read or write fails")
     {
         std::size_t read_size = 0;
-        SUBCASE("whole reads") { read_size = 0; }
-        SUBCASE("10-byte reads") { read_size = 10; }
+        SUBCASE("whole reads")
+        {
+            read_size = 0;
+        }
+        SUBCASE("10-byte reads")
+        {
+            read_size = 10;
+        }
 
         bool completed = false;
         int failures = 0;
@@ -244,7 +265,8 @@ TEST_SUITE("http2")
             x.start_client(io, client);
 
             auto ec = rpcplugin::test::run(io, http2::serve(server, *h2, x.cfg), 5s);
-            rpcplugin::test::run_until(io, [&] { return x.client_done; }, 5s);
+            rpcplugin::test::run_until(
+                io, [&] { return x.client_done; }, 5s);
             CHECK_FALSE(x.client_error);
             CHECK(h2->active_streams() == 0);
             x.check_observers_closed();
@@ -355,9 +377,8 @@ TEST_SUITE("http2")
         h2_peer peer;
         auto id = peer.post("/s/m", true);
         bool client_done = false;
-        asio::co_spawn(
-            io, drive_client(client, peer, [] { return false; }),
-            [&](std::exception_ptr) { client_done = true; });
+        asio::co_spawn(io, drive_client(client, peer, [] { return false; }),
+                       [&](std::exception_ptr) { client_done = true; });
 
         auto ec = rpcplugin::test::run(io, http2::serve(server, h2, cfg));
         CHECK_FALSE(ec); // a clean end: we chose to close
@@ -407,8 +428,14 @@ TEST_SUITE("http2")
     TEST_CASE("serve returns on terminal cancellation, closes the stream and cancels open streams")
     {
         bool pending_output = false;
-        SUBCASE("while idle") { pending_output = false; }
-        SUBCASE("with frames waiting to be written") { pending_output = true; }
+        SUBCASE("while idle")
+        {
+            pending_output = false;
+        }
+        SUBCASE("with frames waiting to be written")
+        {
+            pending_output = true;
+        }
 
         asio::io_context io;
         auto pair = rpcplugin::test::connect_stream_pair(io);
@@ -464,6 +491,7 @@ TEST_SUITE("http2")
         CHECK(serve_ec);
         CHECK(dispatcher.observer(id).close_calls == 1);
         // The stream was closed on return: the client sees the end while `server` lives.
-        rpcplugin::test::run_until(io, [&] { return client_done; }, 5s);
+        rpcplugin::test::run_until(
+            io, [&] { return client_done; }, 5s);
     }
 }

@@ -88,7 +88,8 @@ TEST_SUITE("http2")
     TEST_CASE("limits: consecutive and skipping (upward) stream ids are fine")
     {
         fixture f;
-        CHECK_FALSE(f.feed_all({raw::headers(1), raw::headers(3), raw::headers(9), raw::headers(11)}));
+        CHECK_FALSE(
+            f.feed_all({raw::headers(1), raw::headers(3), raw::headers(9), raw::headers(11)}));
         CHECK(f.dispatcher.requests.size() == 4);
         CHECK(raw::of_type(f.out(), NGHTTP2_GOAWAY).empty());
     }
@@ -404,8 +405,8 @@ TEST_SUITE("http2")
         for (std::uint32_t id : {1u, 3u, 5u})
         {
             REQUIRE_FALSE(f.feed(raw::headers(id, false)));
-            REQUIRE_FALSE(f.feed_all({raw::frame(NGHTTP2_DATA, 0, id, chunk),
-                                      raw::frame(NGHTTP2_DATA, 0, id, chunk)}));
+            REQUIRE_FALSE(f.feed_all(
+                {raw::frame(NGHTTP2_DATA, 0, id, chunk), raw::frame(NGHTTP2_DATA, 0, id, chunk)}));
         }
         CHECK(raw::of_type(f.out(), NGHTTP2_RST_STREAM).empty());
         // Stream 7 crosses it.

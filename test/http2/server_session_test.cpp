@@ -177,9 +177,9 @@ TEST_SUITE("http2")
     {
         fixture f;
         f.connect();
-        auto id = f.peer.request({{":method", "GET"}, {":scheme", "http"}, {":authority", "h"},
-                                  {":path", "/status"}},
-                                 true);
+        auto id = f.peer.request(
+            {{":method", "GET"}, {":scheme", "http"}, {":authority", "h"}, {":path", "/status"}},
+            true);
         f.exchange();
         REQUIRE(f.dispatcher.requests.size() == 1);
         CHECK(f.dispatcher.requests[0].end_stream);
@@ -228,7 +228,8 @@ TEST_SUITE("http2")
         // dynamic table that the first one filled, including entries past the limit.
         auto headers = grpc_request("/big");
         for (int i = 0; i < 40; ++i)
-            headers.push_back({"x-field-" + std::to_string(i), pattern(500, static_cast<unsigned>(i))});
+            headers.push_back(
+                {"x-field-" + std::to_string(i), pattern(500, static_cast<unsigned>(i))});
         f.peer.request(headers, true);
         f.peer.request(headers, true);
         auto small = grpc_request("/small");
@@ -257,7 +258,8 @@ TEST_SUITE("http2")
         CHECK(third.fields[2].value == pattern(500, 39));
     }
 
-    TEST_CASE("server_session delivers the body through on_data and END_STREAM through on_end_stream")
+    TEST_CASE(
+        "server_session delivers the body through on_data and END_STREAM through on_end_stream")
     {
         fixture f;
         f.connect();
@@ -300,8 +302,8 @@ TEST_SUITE("http2")
     {
         fixture f;
         auto body = pattern(40000, 2); // several DATA frames
-        f.dispatcher.answer = rpcplugin::test::respond_with(body, {{"grpc-status", "0"},
-                                                                   {"grpc-message", "fine"}});
+        f.dispatcher.answer =
+            rpcplugin::test::respond_with(body, {{"grpc-status", "0"}, {"grpc-message", "fine"}});
         f.connect();
         auto id = f.peer.post("/s/m");
         f.peer.send(id, "request", true);
@@ -553,7 +555,8 @@ TEST_SUITE("http2")
         CHECK(f.dispatcher.requests.at(0).id == id);
     }
 
-    TEST_CASE("server_session shutdown_notice then goaway send GOAWAY with the right last stream id")
+    TEST_CASE(
+        "server_session shutdown_notice then goaway send GOAWAY with the right last stream id")
     {
         fixture f;
         f.connect();
@@ -643,7 +646,8 @@ TEST_SUITE("http2")
         fixture f;
         // A client that assumes no limit sends all 101 HEADERS before it sees our SETTINGS.
         h2_peer greedy({}, 1000);
-        auto session = std::make_unique<http2::server_session>(f.io.get_executor(), f.cfg, f.dispatcher);
+        auto session =
+            std::make_unique<http2::server_session>(f.io.get_executor(), f.cfg, f.dispatcher);
         std::vector<std::int32_t> ids;
         for (int i = 0; i < 101; ++i)
             ids.push_back(greedy.post("/s/m"));
@@ -671,12 +675,14 @@ TEST_SUITE("http2")
         CHECK(f.dispatcher.requests.back().id == ids.back());
     }
 
-    TEST_CASE("server_session answers bytes that are not the HTTP/2 preface with GOAWAY(PROTOCOL_ERROR)")
+    TEST_CASE(
+        "server_session answers bytes that are not the HTTP/2 preface with GOAWAY(PROTOCOL_ERROR)")
     {
         fixture f;
         std::string_view junk = "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n";
-        auto ec = f.session->receive({reinterpret_cast<const unsigned char*>(junk.data()), junk.size()},
-                                     std::chrono::steady_clock::now());
+        auto ec =
+            f.session->receive({reinterpret_cast<const unsigned char*>(junk.data()), junk.size()},
+                               std::chrono::steady_clock::now());
         REQUIRE(ec);
         CHECK(ec.category() == http2::nghttp2_category());
         CHECK(ec.value() == NGHTTP2_ERR_BAD_CLIENT_MAGIC);

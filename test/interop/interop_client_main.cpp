@@ -305,8 +305,8 @@ std::map<std::string, case_fn> cases()
         };
     };
     m["status_code_and_message"] = status_case("test status message");
-    m["special_status_message"] =
-        status_case("\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \U0001F608\t\n");
+    m["special_status_message"] = status_case(
+        "\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \U0001F608\t\n");
     m["unimplemented_method"] = [](test_stub& stub) -> asio::awaitable<void>
     {
         pb::Empty req, resp;
@@ -484,7 +484,12 @@ int main(int argc, char** argv)
         }
         (*ch)->close();
     };
-    asio::co_spawn(io, run_all(), [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    asio::co_spawn(io, run_all(),
+                   [](std::exception_ptr e)
+                   {
+                       if (e)
+                           std::rethrow_exception(e);
+                   });
     io.run();
     std::cout << passed << " passed, " << failed << " failed" << std::endl;
     return failed == 0 ? 0 : 1;

@@ -62,7 +62,8 @@ int usage()
 {
     std::cerr
         << "usage: rpcplugin-interop-server --listen unix:PATH|HOST:PORT\n"
-           "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] [--threads N]\n"
+           "         [--tls --cert FILE --key FILE [--client-ca FILE]] [--log-level LEVEL] "
+           "[--threads N]\n"
            "HTTP/2 limits (rpcplugin::http2::settings; durations in ms, 0 = off):\n"
            "  --preface-timeout-ms N          TLS handshake + preface + first SETTINGS\n"
            "  --max-pending-handshakes N      connections in their handshake (server_options)\n"
@@ -97,7 +98,8 @@ int main(int argc, char** argv)
     int threads = threads_env ? std::atoi(threads_env) : 1;
     rpcplugin::log_level level = rpcplugin::log_level::info;
     rpcplugin::http2::settings h2;
-    std::uint64_t max_pending_handshakes = rpcplugin::grpc::server_options{}.admission.max_pending_handshakes;
+    std::uint64_t max_pending_handshakes =
+        rpcplugin::grpc::server_options{}.admission.max_pending_handshakes;
     using ms = std::chrono::milliseconds;
     // Flags that set one numeric field of http2::settings.
     const std::map<std::string_view, std::function<void(std::uint64_t)>> limits = {
@@ -107,7 +109,8 @@ int main(int argc, char** argv)
          [&](std::uint64_t v) { h2.max_concurrent_streams = static_cast<std::uint32_t>(v); }},
         {"--max-outbound-frames", [&](std::uint64_t v) { h2.max_outbound_frames = v; }},
         {"--max-request-buffer", [&](std::uint64_t v) { h2.max_request_buffer = v; }},
-        {"--glitch-burst", [&](std::uint64_t v) { h2.glitch_burst = static_cast<std::uint32_t>(v); }},
+        {"--glitch-burst",
+         [&](std::uint64_t v) { h2.glitch_burst = static_cast<std::uint32_t>(v); }},
         {"--glitch-rate", [&](std::uint64_t v) { h2.glitch_rate = static_cast<std::uint32_t>(v); }},
         {"--min-ping-interval-ms", [&](std::uint64_t v) { h2.min_ping_interval = ms(v); }},
         {"--max-ping-strikes",
@@ -150,7 +153,8 @@ int main(int argc, char** argv)
             else if (a == "--threads")
                 threads = std::stoi(args.value());
             else if (a == "--log-level")
-                level = args.value() == "debug" ? rpcplugin::log_level::debug : rpcplugin::log_level::info;
+                level = args.value() == "debug" ? rpcplugin::log_level::debug
+                                                : rpcplugin::log_level::info;
             else
                 return usage();
         }
@@ -170,7 +174,8 @@ int main(int argc, char** argv)
         rpcplugin::grpc::server srv;
         srv.options().log.set_level(level);
         srv.options().http2 = h2;
-        srv.options().admission.max_pending_handshakes = static_cast<std::size_t>(max_pending_handshakes);
+        srv.options().admission.max_pending_handshakes =
+            static_cast<std::size_t>(max_pending_handshakes);
         ::grpc::testing::TestService::register_service(srv, service);
 
         std::shared_ptr<asio::ssl::context> tls;
@@ -195,7 +200,8 @@ int main(int argc, char** argv)
         auto l = rpcplugin::transport::listener::bind(io.get_executor(), *ep);
         if (!l)
         {
-            std::cerr << "error: cannot listen on " << listen << ": " << l.error().message() << "\n";
+            std::cerr << "error: cannot listen on " << listen << ": " << l.error().message()
+                      << "\n";
             return 1;
         }
         // SIGTERM/SIGINT: drain with no grace, so that the coroutines serving through `srv`

@@ -61,7 +61,8 @@ asio::awaitable<void> pause(int interval_us)
 }
 
 // Streams the responses one StreamingOutputCallRequest asks for.
-asio::awaitable<bool> respond(server_context& ctx, grpc::server_writer<pb::StreamingOutputCallResponse>& w,
+asio::awaitable<bool> respond(server_context& ctx,
+                              grpc::server_writer<pb::StreamingOutputCallResponse>& w,
                               const pb::StreamingOutputCallRequest& req)
 {
     for (const auto& p : req.response_parameters())
@@ -105,9 +106,9 @@ asio::awaitable<status> test_service::CacheableUnaryCall(server_context& ctx,
     return UnaryCall(ctx, req, resp);
 }
 
-asio::awaitable<status> test_service::StreamingOutputCall(
-    server_context& ctx, const StreamingOutputCallRequest& req,
-    grpc::server_writer<StreamingOutputCallResponse>& writer)
+asio::awaitable<status>
+test_service::StreamingOutputCall(server_context& ctx, const StreamingOutputCallRequest& req,
+                                  grpc::server_writer<StreamingOutputCallResponse>& writer)
 {
     echo_metadata(ctx);
     if (bool ok = co_await respond(ctx, writer, req); !ok)
@@ -117,9 +118,10 @@ asio::awaitable<status> test_service::StreamingOutputCall(
     co_return status();
 }
 
-asio::awaitable<status> test_service::StreamingInputCall(
-    server_context& ctx, grpc::server_reader<StreamingInputCallRequest>& reader,
-    StreamingInputCallResponse& resp)
+asio::awaitable<status>
+test_service::StreamingInputCall(server_context& ctx,
+                                 grpc::server_reader<StreamingInputCallRequest>& reader,
+                                 StreamingInputCallResponse& resp)
 {
     echo_metadata(ctx);
     StreamingInputCallRequest req;

@@ -27,7 +27,8 @@ class test_service final : public ::grpc::testing::TestService::Service
     using StreamingInputCallResponse = ::grpc::testing::StreamingInputCallResponse;
     using StreamingOutputCallRequest = ::grpc::testing::StreamingOutputCallRequest;
     using StreamingOutputCallResponse = ::grpc::testing::StreamingOutputCallResponse;
-    using output_stream = grpc::server_stream<StreamingOutputCallRequest, StreamingOutputCallResponse>;
+    using output_stream =
+        grpc::server_stream<StreamingOutputCallRequest, StreamingOutputCallResponse>;
 
 public:
     status_task EmptyCall(grpc::server_context& ctx, const Empty& req, Empty& resp) override;
@@ -35,13 +36,15 @@ public:
                           SimpleResponse& resp) override;
     status_task CacheableUnaryCall(grpc::server_context& ctx, const SimpleRequest& req,
                                    SimpleResponse& resp) override;
-    status_task StreamingOutputCall(grpc::server_context& ctx, const StreamingOutputCallRequest& req,
-                                    grpc::server_writer<StreamingOutputCallResponse>& writer) override;
+    status_task
+    StreamingOutputCall(grpc::server_context& ctx, const StreamingOutputCallRequest& req,
+                        grpc::server_writer<StreamingOutputCallResponse>& writer) override;
     status_task StreamingInputCall(grpc::server_context& ctx,
                                    grpc::server_reader<StreamingInputCallRequest>& reader,
                                    StreamingInputCallResponse& resp) override;
     status_task FullDuplexCall(grpc::server_context& ctx, output_stream& stream) override;
     status_task HalfDuplexCall(grpc::server_context& ctx, output_stream& stream) override;
-    status_task UnimplementedCall(grpc::server_context& ctx, const Empty& req, Empty& resp) override;
+    status_task UnimplementedCall(grpc::server_context& ctx, const Empty& req,
+                                  Empty& resp) override;
 };
 } // namespace rpcplugin::interop

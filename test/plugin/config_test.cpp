@@ -55,7 +55,7 @@ plugin::config loaded(env_map env, const plugin::config& defaults = {},
 }
 
 rpcplugin::wire::error refused(env_map env, const plugin::config& defaults = {},
-                             std::map<std::string, std::string> files = {})
+                               std::map<std::string, std::string> files = {})
 {
     auto r = plugin::load_config(defaults, env_of(std::move(env)), files_of(std::move(files)));
     REQUIRE(r.has_error());
@@ -442,17 +442,20 @@ TEST_SUITE("plugin")
 
         c.protocol_versions.clear();
         CHECK(plugin::validate_config(c).error() ==
-              rpcplugin::wire::setting_error("protocol_versions", "the plugin serves no protocol version"));
+              rpcplugin::wire::setting_error("protocol_versions",
+                                             "the plugin serves no protocol version"));
         c.protocol_versions = {-1, 5};
-        CHECK(plugin::validate_config(c).error() ==
-              rpcplugin::wire::setting_error("protocol_versions", "protocol version -1 is negative"));
+        CHECK(
+            plugin::validate_config(c).error() ==
+            rpcplugin::wire::setting_error("protocol_versions", "protocol version -1 is negative"));
         c = {};
         c.host_protocol_versions = {-2};
         CHECK(plugin::validate_config(c).error().variable == "PLUGIN_PROTOCOL_VERSIONS");
         c = {};
         c.transports.clear();
-        CHECK(plugin::validate_config(c).error() ==
-              rpcplugin::wire::setting_error("PLUGIN_SERVER_TRANSPORTS", "no transport is enabled"));
+        CHECK(
+            plugin::validate_config(c).error() ==
+            rpcplugin::wire::setting_error("PLUGIN_SERVER_TRANSPORTS", "no transport is enabled"));
         c.transports = {plugin::transport_kind::tcp, plugin::transport_kind::tcp};
         CHECK(plugin::validate_config(c).error() ==
               rpcplugin::wire::setting_error("PLUGIN_SERVER_TRANSPORTS", "lists \"tcp\" twice"));

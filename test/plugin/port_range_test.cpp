@@ -30,7 +30,7 @@ plugin::port_range parsed(std::optional<std::string_view> min, std::optional<std
 }
 
 rpcplugin::wire::error refused(std::optional<std::string_view> min,
-                             std::optional<std::string_view> max)
+                               std::optional<std::string_view> max)
 {
     auto r = plugin::parse_port_range(min, max);
     REQUIRE(r.has_error());

@@ -126,7 +126,8 @@ asio::awaitable<void> stream_loop(std::shared_ptr<channel> ch, const config& cfg
             break;
         }
         if (resp.payload().body().size() != static_cast<std::size_t>(cfg.stream_size))
-            t.error(where + ": response of " + std::to_string(resp.payload().body().size()) + " bytes");
+            t.error(where + ": response of " + std::to_string(resp.payload().body().size()) +
+                    " bytes");
         ++t.stream_messages;
     }
     call->writes_done();

@@ -9,7 +9,8 @@ using namespace std::chrono_literals;
 
 TEST_SUITE("stage")
 {
-    TEST_CASE("token_bucket: burst 2 at 2 per second refuses the third call, admits again after 0.5 s")
+    TEST_CASE(
+        "token_bucket: burst 2 at 2 per second refuses the third call, admits again after 0.5 s")
     {
         token_bucket::clock::time_point t0{};
         token_bucket b(2.0, 2.0, t0);

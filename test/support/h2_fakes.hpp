@@ -143,8 +143,8 @@ public:
     bool null_observer = false;
     bool throw_on_request = false;
 
-    std::shared_ptr<http2::stream_observer> on_request(http2::server_session& session, std::int32_t id,
-                                                       http2::request_head&& head,
+    std::shared_ptr<http2::stream_observer> on_request(http2::server_session& session,
+                                                       std::int32_t id, http2::request_head&& head,
                                                        bool end_stream) override
     {
         if (throw_on_request)
@@ -187,7 +187,7 @@ inline std::function<void(http2::server_session&, fake_dispatcher::request&)>
 respond_with(std::string body, std::vector<http2::header> trailers = {{"grpc-status", "0"}})
 {
     return [body = std::move(body), trailers = std::move(trailers)](http2::server_session& s,
-                                                                      fake_dispatcher::request& r)
+                                                                    fake_dispatcher::request& r)
     { respond_now(s, r.id, *r.observer, body, trailers); };
 }
 
@@ -196,13 +196,14 @@ inline std::function<void(http2::server_session&, fake_dispatcher::request&)>
 respond_at_end(std::string body, std::vector<http2::header> trailers = {{"grpc-status", "0"}})
 {
     return [body = std::move(body), trailers = std::move(trailers)](http2::server_session& s,
-                                                                      fake_dispatcher::request& r)
+                                                                    fake_dispatcher::request& r)
     {
         if (r.end_stream)
             return respond_now(s, r.id, *r.observer, body, trailers);
         // A raw pointer: the observer owns the hook.
         fake_observer* obs = r.observer.get();
-        obs->end_hook = [&s, obs, body, trailers] { respond_now(s, obs->id(), *obs, body, trailers); };
+        obs->end_hook = [&s, obs, body, trailers]
+        { respond_now(s, obs->id(), *obs, body, trailers); };
     };
 }
 } // namespace rpcplugin::test

@@ -90,7 +90,8 @@ std::string peer_stream::trailer(std::string_view name) const
     return find(trailers, name);
 }
 
-h2_peer::h2_peer(std::span<const nghttp2_settings_entry> settings, std::uint32_t assumed_max_streams)
+h2_peer::h2_peer(std::span<const nghttp2_settings_entry> settings,
+                 std::uint32_t assumed_max_streams)
 {
     nghttp2_session_callbacks* cb = nullptr;
     if (nghttp2_session_callbacks_new(&cb) != 0)
@@ -100,13 +101,15 @@ h2_peer::h2_peer(std::span<const nghttp2_settings_entry> settings, std::uint32_t
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_cb);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close_cb);
     nghttp2_session_callbacks_set_error_callback2(
-        cb, [](nghttp2_session*, int, const char* msg, std::size_t len, void* user) -> int
+        cb,
+        [](nghttp2_session*, int, const char* msg, std::size_t len, void* user) -> int
         {
             static_cast<h2_peer*>(user)->errors.emplace_back(msg, len);
             return 0;
         });
     nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(
-        cb, [](nghttp2_session*, const nghttp2_frame* frame, int lib_error, void* user) -> int
+        cb,
+        [](nghttp2_session*, const nghttp2_frame* frame, int lib_error, void* user) -> int
         {
             static_cast<h2_peer*>(user)->errors.push_back(
                 "invalid frame of type " + std::to_string(frame->hd.type) + " on stream " +
@@ -140,8 +143,8 @@ std::int32_t h2_peer::request(const std::vector<http2::header>& headers, bool en
     auto nva = to_nv(headers);
     nghttp2_data_provider provider{};
     provider.read_callback = read_body_cb;
-    std::int32_t id =
-        nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(), end_stream ? nullptr : &provider, nullptr);
+    std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                             end_stream ? nullptr : &provider, nullptr);
     if (id < 0)
         throw std::runtime_error(std::string("h2_peer: submit_request: ") + nghttp2_strerror(id));
     streams[id];
@@ -159,7 +162,8 @@ std::int32_t h2_peer::post(std::string_view path, bool end_stream)
                    end_stream);
 }
 
-void h2_peer::send(std::int32_t id, std::string_view data, bool end, std::vector<http2::header> trailers)
+void h2_peer::send(std::int32_t id, std::string_view data, bool end,
+                   std::vector<http2::header> trailers)
 {
     auto& s = streams.at(id);
     s.outgoing.append(data);
@@ -241,7 +245,9 @@ int h2_peer::on_frame_recv(const nghttp2_frame& frame)
         r.error_code = frame.goaway.error_code;
         r.last_stream_id = frame.goaway.last_stream_id;
         break;
-    case NGHTTP2_WINDOW_UPDATE: r.window_increment = frame.window_update.window_size_increment; break;
+    case NGHTTP2_WINDOW_UPDATE:
+        r.window_increment = frame.window_update.window_size_increment;
+        break;
     case NGHTTP2_SETTINGS:
         r.settings.assign(frame.settings.iv, frame.settings.iv + frame.settings.niv);
         break;

@@ -31,7 +31,8 @@ public:
         : io_(io)
         , srv_(srv)
         , path_(dir_.file("server.sock"))
-        , listener_(transport::listener::bind(io.get_executor(), transport::unix_endpoint(path_)).value())
+        , listener_(
+              transport::listener::bind(io.get_executor(), transport::unix_endpoint(path_)).value())
     {
     }
 

@@ -21,7 +21,8 @@ class temp_dir
 public:
     temp_dir()
     {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "rpcplugin-test-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "rpcplugin-test-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr)
             throw std::runtime_error("mkdtemp failed for " + tmpl);
         path_ = tmpl;

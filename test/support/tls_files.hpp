@@ -15,7 +15,8 @@
 
 namespace rpcplugin::test
 {
-/** A server's TLS settings: its chain and key; with `client_ca`, client certificates are required. */
+/** A server's TLS settings: its chain and key; with `client_ca`, client certificates are required.
+ */
 inline tls::server_config server_tls_files(const std::string& cert, const std::string& key,
                                            const std::string& client_ca = {})
 {

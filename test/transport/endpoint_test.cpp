@@ -72,9 +72,9 @@ TEST_SUITE("transport")
 
     TEST_CASE("endpoint to_string round trips through parse_endpoint")
     {
-        for (std::string_view text : {"unix:/tmp/plugin.sock", "unix:relative.sock", "unix:/tmp/a:b",
-                                      "127.0.0.1:50051", "localhost:0", "example.com:65535",
-                                      "[::1]:8443", "[2001:db8::42]:1"})
+        for (std::string_view text :
+             {"unix:/tmp/plugin.sock", "unix:relative.sock", "unix:/tmp/a:b", "127.0.0.1:50051",
+              "localhost:0", "example.com:65535", "[::1]:8443", "[2001:db8::42]:1"})
         {
             CAPTURE(text);
             auto ep = parse_endpoint(text);
@@ -116,30 +116,30 @@ TEST_SUITE("transport")
     TEST_CASE("parse_endpoint refuses malformed text with bad_endpoint")
     {
         for (std::string_view text : {
-                 "",              // empty
-                 "unix:",         // empty path
-                 "unix://",       // empty path
-                 "localhost",     // no port
-                 "localhost:",    // empty port
-                 ":8080",         // empty host
-                 "host:65536",    // port out of range
-                 "host:99999",    // port out of range
-                 "host:123456",   // too many digits
-                 "host:0065536",  // too many digits, even with zeros
-                 "a:b:c",         // two colons, not bracketed
-                 "::1:80",        // IPv6 without brackets
-                 "host:8o",       // bad character in the port
-                 "host:-1",       // sign
-                 "host:+80",      // sign
-                 "host: 80",      // space
-                 "host:80 ",      // trailing space
-                 "host:0x50",     // hex
-                 "[::1]",         // no port
-                 "[::1]:",        // empty port
-                 "[::1]80",       // missing colon
-                 "[::1",          // unclosed bracket
-                 "[]:80",         // empty host
-                 "[::1]:http",    // named port
+                 "",             // empty
+                 "unix:",        // empty path
+                 "unix://",      // empty path
+                 "localhost",    // no port
+                 "localhost:",   // empty port
+                 ":8080",        // empty host
+                 "host:65536",   // port out of range
+                 "host:99999",   // port out of range
+                 "host:123456",  // too many digits
+                 "host:0065536", // too many digits, even with zeros
+                 "a:b:c",        // two colons, not bracketed
+                 "::1:80",       // IPv6 without brackets
+                 "host:8o",      // bad character in the port
+                 "host:-1",      // sign
+                 "host:+80",     // sign
+                 "host: 80",     // space
+                 "host:80 ",     // trailing space
+                 "host:0x50",    // hex
+                 "[::1]",        // no port
+                 "[::1]:",       // empty port
+                 "[::1]80",      // missing colon
+                 "[::1",         // unclosed bracket
+                 "[]:80",        // empty host
+                 "[::1]:http",   // named port
              })
         {
             CAPTURE(text);
@@ -153,13 +153,13 @@ TEST_SUITE("transport")
     TEST_CASE("parse_endpoint refuses a host with characters no host name or address has")
     {
         for (std::string_view text : {
-                 "a b:80",         // space
-                 "ho\tst:80",      // control character
-                 "host/path:80",   // a URL, not a host
-                 "user@host:80",   // userinfo
-                 "a]:80",          // stray bracket
-                 "x[y:80",         // stray bracket
-                 "[a b]:80",       // space inside brackets
+                 "a b:80",           // space
+                 "ho\tst:80",        // control character
+                 "host/path:80",     // a URL, not a host
+                 "user@host:80",     // userinfo
+                 "a]:80",            // stray bracket
+                 "x[y:80",           // stray bracket
+                 "[a b]:80",         // space inside brackets
                  "[example.com]:80", // brackets hold IPv6 literals only
              })
         {

@@ -48,7 +48,9 @@ struct file_info
 
 file_info inspect(const std::string& path)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::lstat(path.c_str(), &st) != 0)
         return {};
     return {true, S_ISSOCK(st.st_mode), static_cast<unsigned>(st.st_mode & 07777), st.st_uid,
@@ -80,8 +82,8 @@ bool can_connect(asio::io_context& io, const std::string& path)
 asio::awaitable<void> accept_and_exchange(listener& l, asio::io_context& io)
 {
     unix_protocol::socket client(io);
-    auto [cec] = co_await client.async_connect(unix_protocol::endpoint(l.local_endpoint().path),
-                                               use_tuple);
+    auto [cec] =
+        co_await client.async_connect(unix_protocol::endpoint(l.local_endpoint().path), use_tuple);
     REQUIRE_FALSE(cec);
     auto [aec, s] = co_await l.accept(io.get_executor());
     REQUIRE_FALSE(aec);
@@ -128,7 +130,8 @@ TEST_SUITE("transport")
                 server.get_option(nodelay);
                 CHECK(nodelay.value()); // small HTTP/2 frames must not wait for Nagle
 
-                auto [wec, wn] = co_await asio::async_write(client, asio::buffer("ping", 4), use_tuple);
+                auto [wec, wn] =
+                    co_await asio::async_write(client, asio::buffer("ping", 4), use_tuple);
                 REQUIRE_FALSE(wec);
                 std::array<char, 4> buf{};
                 auto [rec, rn] = co_await asio::async_read(server, asio::buffer(buf), use_tuple);
@@ -163,12 +166,13 @@ TEST_SUITE("transport")
         asio::io_context io;
         auto first = listener::bind(io.get_executor(), transport::tcp_endpoint("127.0.0.1", 0));
         REQUIRE(first.has_value());
-        auto second = listener::bind(io.get_executor(),
-                                     transport::tcp_endpoint("127.0.0.1", first->local_endpoint().port));
+        auto second = listener::bind(
+            io.get_executor(), transport::tcp_endpoint("127.0.0.1", first->local_endpoint().port));
         REQUIRE(second.has_error());
         CHECK(second.error() == asio::error::address_in_use);
 
-        auto name = listener::bind(io.get_executor(), transport::tcp_endpoint("example.invalid", 0));
+        auto name =
+            listener::bind(io.get_executor(), transport::tcp_endpoint("example.invalid", 0));
         REQUIRE(name.has_error());
         CHECK(name.error() == transport::errc::bad_endpoint);
     }
@@ -320,7 +324,8 @@ TEST_SUITE("transport")
             REQUIRE(l.has_error());
             CHECK(l.error() == transport::errc::not_a_socket);
             std::ifstream in(path);
-            std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string content((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
             CHECK(content == "precious");
         }
         SUBCASE("a directory")
@@ -445,14 +450,15 @@ TEST_SUITE("transport")
         asio::io_context io;
         auto l = listener::bind(io.get_executor(), transport::unix_endpoint(dir.file("c.sock")));
         REQUIRE(l.has_value());
-        auto index = rpcplugin::test::run(
-            io,
-            [&]() -> asio::awaitable<std::size_t>
-            {
-                asio::steady_timer t(io, std::chrono::milliseconds(5));
-                auto r = co_await (l->accept(io.get_executor()) || t.async_wait(asio::use_awaitable));
-                co_return r.index();
-            }());
+        auto index =
+            rpcplugin::test::run(io,
+                                 [&]() -> asio::awaitable<std::size_t>
+                                 {
+                                     asio::steady_timer t(io, std::chrono::milliseconds(5));
+                                     auto r = co_await (l->accept(io.get_executor()) ||
+                                                        t.async_wait(asio::use_awaitable));
+                                     co_return r.index();
+                                 }());
         CHECK(index == 1);
         CHECK(l->is_open());
         rpcplugin::test::run(io, accept_and_exchange(*l, io));

@@ -91,11 +91,13 @@ struct tls_contexts
 
 /** Runs both handshakes concurrently; returns {server error, client error}. */
 template <class ServerTls, class ClientTls>
-std::pair<error_code, error_code> handshake(asio::io_context& io, ServerTls& server, ClientTls& client)
+std::pair<error_code, error_code> handshake(asio::io_context& io, ServerTls& server,
+                                            ClientTls& client)
 {
     using namespace asio::experimental::awaitable_operators;
     auto [s, c] = rpcplugin::test::run(
-        io, [&]() -> asio::awaitable<std::tuple<std::tuple<error_code>, std::tuple<error_code>>>
+        io,
+        [&]() -> asio::awaitable<std::tuple<std::tuple<error_code>, std::tuple<error_code>>>
         {
             co_return co_await (server.async_handshake(asio::ssl::stream_base::server, use_tuple) &&
                                 client.async_handshake(asio::ssl::stream_base::client, use_tuple));
@@ -117,7 +119,8 @@ TEST_SUITE("transport")
     {
         temp_dir dir;
         asio::io_context io;
-        auto l = transport::listener::bind(io.get_executor(), transport::unix_endpoint(dir.file("s.sock")));
+        auto l = transport::listener::bind(io.get_executor(),
+                                           transport::unix_endpoint(dir.file("s.sock")));
         REQUIRE(l.has_value());
         unix_protocol::socket client(io);
         client.connect(unix_protocol::endpoint(l->local_endpoint().path));
@@ -158,7 +161,8 @@ TEST_SUITE("transport")
             transport::stream s(transport::socket(std::move(accepted)));
             CHECK_FALSE(s.is_unix());
             CHECK_FALSE(s.is_tls());
-            CHECK(s.remote_address() == "127.0.0.1:" + std::to_string(client.local_endpoint().port()));
+            CHECK(s.remote_address() ==
+                  "127.0.0.1:" + std::to_string(client.local_endpoint().port()));
         }
         SUBCASE("closed")
         {

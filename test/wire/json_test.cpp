@@ -74,7 +74,8 @@ TEST_SUITE("wire")
     }
 
     // Expected values printed by Go 1.19's strconv.Quote and encoding/json.
-    TEST_CASE("go_quote works rune by rune: invalid bytes as \\xNN, unprintable characters as \\u or \\U")
+    TEST_CASE(
+        "go_quote works rune by rune: invalid bytes as \\xNN, unprintable characters as \\u or \\U")
     {
         CHECK(wire::go_quote("a\x80z") == R"("a\x80z")");
         CHECK(wire::go_quote("\xc3") == R"("\xc3")");

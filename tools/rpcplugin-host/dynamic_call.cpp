@@ -101,8 +101,7 @@ descriptor_set::find_method(std::string_view name) const
                  "method \"" + std::string(name) + "\" is not package.Service/Method");
     const pb::ServiceDescriptor* s = pool_.FindServiceByName(service);
     if (!s)
-        return R(boost::system::in_place_error,
-                 "the descriptor set has no service " + service);
+        return R(boost::system::in_place_error, "the descriptor set has no service " + service);
     const pb::MethodDescriptor* m = s->FindMethodByName(method);
     if (!m)
     {
@@ -114,7 +113,8 @@ descriptor_set::find_method(std::string_view name) const
     }
     if (m->client_streaming() || m->server_streaming())
         return R(boost::system::in_place_error,
-                 service + "/" + method + " is a streaming method; only unary methods can be called");
+                 service + "/" + method +
+                     " is a streaming method; only unary methods can be called");
     return R(m);
 }
 
@@ -129,7 +129,8 @@ parse_request(descriptor_set& set, const pb::MethodDescriptor* method, std::stri
     using R = boost::system::result<std::unique_ptr<pb::Message>, std::string>;
     auto msg = set.make(method->input_type());
     pb::util::JsonParseOptions opts;
-    auto st = pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), msg.get(), opts);
+    auto st =
+        pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), msg.get(), opts);
     if (!st.ok())
         return R(boost::system::in_place_error, "request for " + method->full_name() + " (" +
                                                     method->input_type()->full_name() +

@@ -23,7 +23,8 @@ class descriptor_set
 {
 public:
     /** Reads and builds the set in `path`. The error names the file and the cause. */
-    static boost::system::result<std::unique_ptr<descriptor_set>, std::string> load(const std::string& path);
+    static boost::system::result<std::unique_ptr<descriptor_set>, std::string>
+    load(const std::string& path);
 
     /**
      * Finds a method by `package.Service/Method`, `/package.Service/Method` or
@@ -43,10 +44,10 @@ private:
 /** The outcome of one call. */
 struct call_outcome
 {
-    std::string method;      ///< `package.Service/Method`
-    std::string request;     ///< the request, re-printed as JSON
+    std::string method;  ///< `package.Service/Method`
+    std::string request; ///< the request, re-printed as JSON
     rpcplugin::grpc::status status;
-    std::string response;    ///< the response as JSON (OK only)
+    std::string response; ///< the response as JSON (OK only)
     std::chrono::nanoseconds elapsed{0};
 };
 
@@ -62,8 +63,8 @@ std::string to_json(const google::protobuf::Message& m);
  * Calls unary `method` on `ch` with `request` and the deadline `timeout`.
  * Cancellation: as `grpc::channel::unary`.
  */
-rpcplugin::asio::awaitable<call_outcome> call_unary(rpcplugin::grpc::channel& ch, descriptor_set& set,
-                                                    const google::protobuf::MethodDescriptor* method,
-                                                    const google::protobuf::Message& request,
-                                                    std::chrono::milliseconds timeout);
+rpcplugin::asio::awaitable<call_outcome>
+call_unary(rpcplugin::grpc::channel& ch, descriptor_set& set,
+           const google::protobuf::MethodDescriptor* method,
+           const google::protobuf::Message& request, std::chrono::milliseconds timeout);
 } // namespace rpcplugin_host

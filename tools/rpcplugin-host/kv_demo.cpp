@@ -26,7 +26,8 @@ struct helper_calls
     std::vector<std::pair<std::int64_t, std::int64_t>> sums;
 };
 
-awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client, const rg::call_options& opts)
+awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client,
+                                    const rg::call_options& opts)
 {
     demo_step step;
     step.name = "broker: plugin calls the host";
@@ -86,18 +87,21 @@ awaitable<demo_step> host_to_plugin(rpcplugin::host::plugin_client& client, cons
         step.detail = "Get(n): " + status_text(s);
         co_return step;
     }
-    const bool one_call = calls->sums.size() == 1 && calls->sums[0] == std::pair<std::int64_t, std::int64_t>(2, 40);
+    const bool one_call =
+        calls->sums.size() == 1 && calls->sums[0] == std::pair<std::int64_t, std::int64_t>(2, 40);
     step.ok = got.value() == "42" && one_call;
     step.detail = "host serves kv.Helper on broker id " + std::to_string(id) +
                   "; Put(n, 40, add_server=" + std::to_string(id) + "): the plugin dialed it, " +
                   (calls->sums.empty() ? std::string("but never called Helper.Sum")
-                                       : "Helper.Sum(" + std::to_string(calls->sums[0].first) + ", " +
-                                             std::to_string(calls->sums[0].second) + ")") +
-                  "; Get(n) = \"" + got.value() + "\"" + (step.ok ? "" : " (want \"42\" after one Sum(2, 40))");
+                                       : "Helper.Sum(" + std::to_string(calls->sums[0].first) +
+                                             ", " + std::to_string(calls->sums[0].second) + ")") +
+                  "; Get(n) = \"" + got.value() + "\"" +
+                  (step.ok ? "" : " (want \"42\" after one Sum(2, 40))");
     co_return step;
 }
 
-awaitable<demo_step> plugin_to_host(rpcplugin::host::plugin_client& client, const rg::call_options& opts)
+awaitable<demo_step> plugin_to_host(rpcplugin::host::plugin_client& client,
+                                    const rg::call_options& opts)
 {
     demo_step step;
     step.name = "broker: host calls the plugin";
@@ -133,8 +137,9 @@ awaitable<demo_step> plugin_to_host(rpcplugin::host::plugin_client& client, cons
     }
     step.ok = total.total() == 105;
     step.detail = "StartCounter(100): the plugin serves kv.Counter on broker id " +
-                  std::to_string(started.broker_id()) + "; the host dialed it, Counter.Add(5) = " +
-                  std::to_string(total.total()) + (step.ok ? "" : " (want 105)");
+                  std::to_string(started.broker_id()) +
+                  "; the host dialed it, Counter.Add(5) = " + std::to_string(total.total()) +
+                  (step.ok ? "" : " (want 105)");
     co_return step;
 }
 } // namespace

@@ -32,6 +32,6 @@ struct demo_step
  *
  * Cancellation: not cancellable (each call has `timeout`).
  */
-rpcplugin::asio::awaitable<std::vector<demo_step>> run_kv_demo(rpcplugin::host::plugin_client& client,
-                                                                std::chrono::milliseconds timeout);
+rpcplugin::asio::awaitable<std::vector<demo_step>>
+run_kv_demo(rpcplugin::host::plugin_client& client, std::chrono::milliseconds timeout);
 } // namespace rpcplugin_host

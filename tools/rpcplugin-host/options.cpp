@@ -29,7 +29,8 @@ std::optional<std::set<int>> parse_versions(const std::string& s)
     while (start <= s.size())
     {
         std::size_t comma = s.find(',', start);
-        std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string item =
+            s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         auto v = parse_number(item, 0, 2147483647);
         if (!v)
             return std::nullopt;
@@ -130,8 +131,8 @@ boost::system::result<options, std::string> parse_args(const std::vector<std::st
             continue;
         }
         static const std::set<std::string> with_value{
-            "--cookie", "--versions", "--start-timeout", "--call-timeout", "--env",
-            "--reattach", "--call", "--descriptor-set"};
+            "--cookie", "--versions", "--start-timeout", "--call-timeout",
+            "--env",    "--reattach", "--call",          "--descriptor-set"};
         if (!with_value.contains(a))
             return error("unknown option " + a);
         auto v = value(a);
@@ -150,7 +151,8 @@ boost::system::result<options, std::string> parse_args(const std::vector<std::st
         {
             auto vs = parse_versions(*v);
             if (!vs)
-                return error("--versions wants comma-separated non-negative integers, got \"" + *v + "\"");
+                return error("--versions wants comma-separated non-negative integers, got \"" + *v +
+                             "\"");
             o.versions = *vs;
         }
         else if (a == "--start-timeout" || a == "--call-timeout")
@@ -158,7 +160,8 @@ boost::system::result<options, std::string> parse_args(const std::vector<std::st
             auto n = parse_number(*v, 1, 24L * 3600 * 1000);
             if (!n)
                 return error(a + " wants milliseconds (1 to 86400000), got \"" + *v + "\"");
-            (a == "--start-timeout" ? o.start_timeout : o.call_timeout) = std::chrono::milliseconds(*n);
+            (a == "--start-timeout" ? o.start_timeout : o.call_timeout) =
+                std::chrono::milliseconds(*n);
         }
         else if (a == "--env")
         {

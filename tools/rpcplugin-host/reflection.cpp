@@ -10,7 +10,7 @@ namespace rg = rpcplugin::grpc;
 namespace refl = ::grpc::reflection::v1alpha;
 
 rpcplugin::asio::awaitable<reflection_answer> list_services(rg::channel& ch,
-                                                             std::chrono::milliseconds timeout)
+                                                            std::chrono::milliseconds timeout)
 {
     reflection_answer out;
     std::string path = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";

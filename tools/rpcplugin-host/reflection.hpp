@@ -30,5 +30,5 @@ struct reflection_answer
  * Cancellation: as the channel's calls.
  */
 rpcplugin::asio::awaitable<reflection_answer> list_services(rpcplugin::grpc::channel& ch,
-                                                             std::chrono::milliseconds timeout);
+                                                            std::chrono::milliseconds timeout);
 } // namespace rpcplugin_host

@@ -73,7 +73,8 @@ std::string short_line(const std::string& line)
 
 std::string cert_text(const rpcplugin::wire::certificate_info& c)
 {
-    std::string out = c.subject + "; SAN DNS " + (c.dns_names.empty() ? "-" : join(c.dns_names, " "));
+    std::string out =
+        c.subject + "; SAN DNS " + (c.dns_names.empty() ? "-" : join(c.dns_names, " "));
     if (!c.ip_addresses.empty())
         out += ", IP " + join(c.ip_addresses, " ");
     out += "; " + c.key_type + ", " + c.signature_algorithm;
@@ -122,11 +123,13 @@ std::string render_text(const report& r)
     for (const auto& a : r.args)
         who += " " + a;
     if (r.reattached)
-        t.line("plugin", "reattached to " + r.handshake.network + " " + r.handshake.address +
-                             (r.pid ? " (pid " + std::to_string(r.pid) + ", not owned)" : " (not owned)"));
+        t.line("plugin",
+               "reattached to " + r.handshake.network + " " + r.handshake.address +
+                   (r.pid ? " (pid " + std::to_string(r.pid) + ", not owned)" : " (not owned)"));
     else
-        t.line("plugin", who + (r.pid ? " (pid " + std::to_string(r.pid) + ")" : "") + ", AutoMTLS " +
-                             (r.mtls ? "on" : "off") + ", versions offered " + versions_text(r.versions));
+        t.line("plugin", who + (r.pid ? " (pid " + std::to_string(r.pid) + ")" : "") +
+                             ", AutoMTLS " + (r.mtls ? "on" : "off") + ", versions offered " +
+                             versions_text(r.versions));
     if (!r.handshake_line.empty())
     {
         std::string when;
@@ -141,10 +144,12 @@ std::string render_text(const report& r)
                    r.handshake.address + ", " + r.handshake.protocol);
     if (r.error)
     {
-        t.line("error", std::string(r.error->code.category() == rpcplugin::wire::wire_category()
-                                        ? rpcplugin::host::to_string(static_cast<rpcplugin::host::errc>(r.error->code.value()))
-                                        : std::string_view(r.error->code.message())) +
-                            ": " + r.error->message);
+        t.line("error",
+               std::string(r.error->code.category() == rpcplugin::wire::wire_category()
+                               ? rpcplugin::host::to_string(
+                                     static_cast<rpcplugin::host::errc>(r.error->code.value()))
+                               : std::string_view(r.error->code.message())) +
+                   ": " + r.error->message);
     }
     if (r.connected)
     {
@@ -207,7 +212,8 @@ std::string render_text(const report& r)
         t.line(rpcplugin::host::to_string(o.source), data);
     }
     // After a failed start, the stderr tail is part of the error already.
-    for (const auto& rec : r.error ? std::vector<rpcplugin::host::plugin_log_record>{} : r.stderr_records)
+    for (const auto& rec :
+         r.error ? std::vector<rpcplugin::host::plugin_log_record>{} : r.stderr_records)
     {
         std::string mod = rec.module.empty() ? "" : rec.module + ": ";
         t.line("stderr", std::string(rpcplugin::to_string(rec.level)) + " " + mod + rec.text());
@@ -235,7 +241,8 @@ std::string render_text(const report& r)
         std::vector<std::string> parts;
         const char* from = r.reattached ? "start" : "exec";
         if (is_set(r.timings.handshake) && !r.reattached)
-            parts.push_back(std::string(from) + "->handshake " + ms_text(r.timings.handshake - r.timings.started));
+            parts.push_back(std::string(from) + "->handshake " +
+                            ms_text(r.timings.handshake - r.timings.started));
         if (is_set(r.timings.connected))
             parts.push_back("->connected " + ms_text(r.timings.connected - r.timings.started));
         if (is_set(r.first_rpc))
@@ -266,8 +273,10 @@ std::string json_status(const rpcplugin::grpc::status& s)
 
 std::string json_cert(const rpcplugin::wire::certificate_info& c)
 {
-    return "{\"subject\":" + json_string(c.subject) + ",\"dns_names\":" + json_strings(c.dns_names) +
-           ",\"ip_addresses\":" + json_strings(c.ip_addresses) + ",\"key_type\":" + json_string(c.key_type) +
+    return "{\"subject\":" + json_string(c.subject) +
+           ",\"dns_names\":" + json_strings(c.dns_names) +
+           ",\"ip_addresses\":" + json_strings(c.ip_addresses) +
+           ",\"key_type\":" + json_string(c.key_type) +
            ",\"signature_algorithm\":" + json_string(c.signature_algorithm) + "}";
 }
 
@@ -292,7 +301,8 @@ std::string render_json(const report& r)
                                ? std::string(rpcplugin::host::to_string(
                                      static_cast<rpcplugin::host::errc>(r.error->code.value())))
                                : r.error->code.message();
-        j += ",\"error\":{\"code\":" + json_string(name) + ",\"message\":" + json_string(r.error->message) + "}";
+        j += ",\"error\":{\"code\":" + json_string(name) +
+             ",\"message\":" + json_string(r.error->message) + "}";
     }
     else
         j += ",\"error\":null";
@@ -304,18 +314,21 @@ std::string render_json(const report& r)
              ",\"network\":" + json_string(r.handshake.network) +
              ",\"address\":" + json_string(r.handshake.address) +
              ",\"protocol\":" + json_string(r.handshake.protocol) +
-             ",\"server_certificate\":" + (r.handshake.server_cert_der.empty() ? "false" : "true") + "}";
+             ",\"server_certificate\":" + (r.handshake.server_cert_der.empty() ? "false" : "true") +
+             "}";
     }
     else
-        j += ",\"handshake\":" + (r.handshake_line.empty() ? std::string("null")
-                                                           : "{\"line\":" + json_string(r.handshake_line) + "}");
+        j += ",\"handshake\":" + (r.handshake_line.empty()
+                                      ? std::string("null")
+                                      : "{\"line\":" + json_string(r.handshake_line) + "}");
     if (r.connected)
     {
         j += ",\"tls\":";
         if (r.tls.version.empty())
             j += "null";
         else
-            j += "{\"version\":" + json_string(r.tls.version) + ",\"cipher\":" + json_string(r.tls.cipher) +
+            j += "{\"version\":" + json_string(r.tls.version) +
+                 ",\"cipher\":" + json_string(r.tls.cipher) +
                  ",\"alpn\":" + json_string(r.tls.alpn) +
                  ",\"peer_certificate\":" + (r.peer_cert ? json_cert(*r.peer_cert) : "null") +
                  ",\"host_certificate\":" + (r.host_cert ? json_cert(*r.host_cert) : "null") + "}";
@@ -323,7 +336,8 @@ std::string render_json(const report& r)
         if (r.health_error)
             j += "{\"status\":null,\"error\":" + json_status(*r.health_error) + "}";
         else
-            j += "{\"status\":" + json_string(r.health_status) + ",\"ms\":" + number(ms(r.health_elapsed)) + "}";
+            j += "{\"status\":" + json_string(r.health_status) +
+                 ",\"ms\":" + number(ms(r.health_elapsed)) + "}";
         j += ",\"reflection\":";
         if (!r.reflection)
             j += "null";
@@ -337,9 +351,10 @@ std::string render_json(const report& r)
     for (std::size_t i = 0; i < r.calls.size(); ++i)
     {
         const auto& c = r.calls[i];
-        j += (i ? "," : "") + std::string("{\"method\":") + json_string(c.method) + ",\"request\":" + c.request +
-             ",\"status\":" + json_status(c.status) +
-             ",\"response\":" + (c.status.ok() ? c.response : "null") + ",\"ms\":" + number(ms(c.elapsed)) + "}";
+        j += (i ? "," : "") + std::string("{\"method\":") + json_string(c.method) +
+             ",\"request\":" + c.request + ",\"status\":" + json_status(c.status) +
+             ",\"response\":" + (c.status.ok() ? c.response : "null") +
+             ",\"ms\":" + number(ms(c.elapsed)) + "}";
     }
     j += "],\"demo\":[";
     for (std::size_t i = 0; i < r.demo.size(); ++i)
@@ -358,11 +373,13 @@ std::string render_json(const report& r)
     for (std::size_t i = 0; i < r.stderr_records.size(); ++i)
     {
         const auto& rec = r.stderr_records[i];
-        j += (i ? "," : "") + std::string("{\"level\":") + json_string(rpcplugin::to_string(rec.level)) +
+        j += (i ? "," : "") + std::string("{\"level\":") +
+             json_string(rpcplugin::to_string(rec.level)) +
              ",\"module\":" + json_string(rec.module) + ",\"message\":" + json_string(rec.message) +
              ",\"fields\":{";
         for (std::size_t k = 0; k < rec.fields.size(); ++k)
-            j += (k ? "," : "") + json_string(rec.fields[k].first) + ":" + json_string(rec.fields[k].second);
+            j += (k ? "," : "") + json_string(rec.fields[k].first) + ":" +
+                 json_string(rec.fields[k].second);
         j += "},\"structured\":" + std::string(rec.structured ? "true" : "false") +
              ",\"raw\":" + json_string(rec.raw) + "}";
     }
@@ -372,16 +389,19 @@ std::string render_json(const report& r)
         const auto& s = *r.shutdown;
         j += ",\"shutdown\":{\"owned\":" + std::string(s.owned ? "true" : "false") +
              ",\"controller\":" + (s.owned ? json_status(s.controller) : "null") +
-             ",\"graceful\":" + (s.graceful ? "true" : "false") + ",\"killed\":" + (s.killed ? "true" : "false") +
+             ",\"graceful\":" + (s.graceful ? "true" : "false") +
+             ",\"killed\":" + (s.killed ? "true" : "false") +
              ",\"exit\":" + (s.exit ? json_string(s.exit->to_string()) : "null") +
-             ",\"ms\":" + number(ms(s.duration)) + ",\"removed_sockets\":" + json_strings(s.removed_sockets) + "}";
+             ",\"ms\":" + number(ms(s.duration)) +
+             ",\"removed_sockets\":" + json_strings(s.removed_sockets) + "}";
     }
     else
         j += ",\"shutdown\":null";
     j += ",\"timings_ms\":{\"handshake\":" + json_ms(r.timings.started, r.timings.handshake) +
          ",\"connected\":" + json_ms(r.timings.started, r.timings.connected) +
          ",\"first_rpc\":" + json_ms(r.timings.started, r.first_rpc) +
-         ",\"shutdown\":" + (r.shutdown ? number(ms(r.shutdown->duration)) : std::string("null")) + "}";
+         ",\"shutdown\":" + (r.shutdown ? number(ms(r.shutdown->duration)) : std::string("null")) +
+         "}";
     j += "}\n";
     return j;
 }

@@ -62,7 +62,8 @@ class sync_service final : public Echo::Service
         return grpc::Status::OK;
     }
 
-    grpc::Status Bidi(grpc::ServerContext*, grpc::ServerReaderWriter<Payload, Payload>* stream) override
+    grpc::Status Bidi(grpc::ServerContext*,
+                      grpc::ServerReaderWriter<Payload, Payload>* stream) override
     {
         Payload p;
         while (stream->Read(&p))
@@ -198,7 +199,8 @@ int main(int argc, char** argv)
         std::cerr << "error: " << e.what() << "\n";
         return usage();
     }
-    if (listen.empty() || (api != "sync" && api != "callback") || (tls && (cert.empty() || key.empty())))
+    if (listen.empty() || (api != "sync" && api != "callback") ||
+        (tls && (cert.empty() || key.empty())))
         return usage();
 
     // Signals go to a thread that shuts the server down.
@@ -214,7 +216,8 @@ int main(int argc, char** argv)
         grpc::SslServerCredentialsOptions o;
         try
         {
-            o.pem_key_cert_pairs.push_back({rpcplugin::test::read_file(key), rpcplugin::test::read_file(cert)});
+            o.pem_key_cert_pairs.push_back(
+                {rpcplugin::test::read_file(key), rpcplugin::test::read_file(cert)});
         }
         catch (const std::exception& e)
         {

@@ -107,7 +107,8 @@ int listen_on(const std::string& spec, std::string& address)
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 128) != 0)
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        ::listen(fd, 128) != 0)
         return -1;
     socklen_t len = sizeof sa;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
@@ -134,17 +135,19 @@ int main(int argc, char** argv)
     int lfd = listen_on(argv[2], address);
     if (lfd < 0)
     {
-        std::cerr << "raw-echo-server: cannot listen on " << argv[2] << ": " << std::strerror(errno) << "\n";
+        std::cerr << "raw-echo-server: cannot listen on " << argv[2] << ": " << std::strerror(errno)
+                  << "\n";
         return 1;
     }
-    std::thread([sigs]
-                {
-                    int sig = 0;
-                    sigwait(&sigs, &sig);
-                    if (!socket_path.empty())
-                        ::unlink(socket_path.c_str());
-                    std::_Exit(0);
-                })
+    std::thread(
+        [sigs]
+        {
+            int sig = 0;
+            sigwait(&sigs, &sig);
+            if (!socket_path.empty())
+                ::unlink(socket_path.c_str());
+            std::_Exit(0);
+        })
         .detach();
     std::cout << "READY " << address << std::endl;
     for (;;)
@@ -157,7 +160,8 @@ int main(int argc, char** argv)
             return 1;
         }
         int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); // fails harmlessly on Unix sockets
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+                     sizeof one); // fails harmlessly on Unix sockets
         std::thread(serve, fd).detach();
     }
 }

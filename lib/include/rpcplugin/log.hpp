@@ -52,7 +52,10 @@ public:
     logger(log_level level, sink s);
 
     /** True when records at `level` are delivered. */
-    bool enabled(log_level level) const noexcept { return level >= level_ && level_ != log_level::off; }
+    bool enabled(log_level level) const noexcept
+    {
+        return level >= level_ && level_ != log_level::off;
+    }
 
     /** Delivers a record if `level` is enabled. */
     void log(log_level level, std::string_view module, std::string_view message,

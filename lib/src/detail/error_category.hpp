@@ -27,7 +27,10 @@ public:
 
     const char* name() const noexcept override { return name_; }
     std::string message(int ev) const override { return describe_(ev); }
-    const char* message(int ev, char*, std::size_t) const noexcept override { return describe_(ev); }
+    const char* message(int ev, char*, std::size_t) const noexcept override
+    {
+        return describe_(ev);
+    }
 
 private:
     const char* name_;

@@ -25,8 +25,8 @@ using namespace asio::experimental::awaitable_operators;
 
 struct channel::connection
 {
-    connection(std::shared_ptr<asio::ssl::context> t, transport::stream s,
-               asio::any_io_executor ex, const http2::settings& cfg)
+    connection(std::shared_ptr<asio::ssl::context> t, transport::stream s, asio::any_io_executor ex,
+               const http2::settings& cfg)
         : tls(std::move(t))
         , stream(std::move(s))
         , session(std::move(ex), cfg)
@@ -65,11 +65,13 @@ asio::awaitable<error_code> connect_socket(const transport::endpoint& ep, transp
         co_return error_code{};
     }
     asio::ip::tcp::resolver resolver(ex);
-    auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
+    auto [rec, results] =
+        co_await resolver.async_resolve(ep.host, std::to_string(ep.port), use_tuple);
     if (rec)
         co_return rec;
     transport::tcp_socket s(ex);
-    auto r = co_await (asio::async_connect(s, results, use_tuple) || deadline.async_wait(use_tuple));
+    auto r =
+        co_await (asio::async_connect(s, results, use_tuple) || deadline.async_wait(use_tuple));
     if (r.index() == 1)
         co_return transport::errc::handshake_timeout;
     if (auto [ec, endpoint] = std::get<0>(r); ec)
@@ -155,7 +157,8 @@ channel::connect_on_strand(std::shared_ptr<channel> ch, transport::endpoint ep)
         co_return ec;
     ch->authority_ = opts.authority;
     if (ch->authority_.empty())
-        ch->authority_ = ep.family == transport::endpoint::kind::local ? "localhost" : ep.to_string();
+        ch->authority_ =
+            ep.family == transport::endpoint::kind::local ? "localhost" : ep.to_string();
     std::shared_ptr<asio::ssl::context> tls_ctx;
     std::optional<transport::stream> stream;
     std::string alpn, subject;
@@ -281,14 +284,14 @@ const std::vector<http2::header>* channel::cached_head(const std::string& path)
 
 std::shared_ptr<client_call> channel::start_call(std::string path, call_options opts)
 {
-    auto call = std::make_shared<client_call>(shared_from_this(), opts_, std::move(path),
-                                              std::move(opts));
+    auto call =
+        std::make_shared<client_call>(shared_from_this(), opts_, std::move(path), std::move(opts));
     if (auto* s = session(); s && is_open())
         call->start(*s);
     else
-        call->fail_unstarted(status(status_code::unavailable,
-                                    "channel is not open: " +
-                                        (error_ ? error_.message() : std::string("closed"))));
+        call->fail_unstarted(
+            status(status_code::unavailable,
+                   "channel is not open: " + (error_ ? error_.message() : std::string("closed"))));
     return call;
 }
 

@@ -62,8 +62,8 @@ status from_reset(std::uint32_t code)
 }
 } // namespace
 
-client_call::client_call(std::shared_ptr<channel> ch, const channel_options& opts,
-                         std::string path, call_options call_opts)
+client_call::client_call(std::shared_ptr<channel> ch, const channel_options& opts, std::string path,
+                         call_options call_opts)
     : channel_(std::move(ch))
     , opts_(opts)
     , path_(std::move(path))
@@ -90,8 +90,9 @@ void client_call::start(http2::client_session& session)
     std::vector<http2::header> built;
     if (!cached)
         built = channel_->request_headers(path_, call_opts_);
-    std::int32_t id = session.submit(cached ? *cached : built, true, std::shared_ptr<http2::response_observer>(
-                                                        shared_from_this(), this));
+    std::int32_t id =
+        session.submit(cached ? *cached : built, true,
+                       std::shared_ptr<http2::response_observer>(shared_from_this(), this));
     if (id < 0)
     {
         end(status(status_code::unavailable,

@@ -265,12 +265,9 @@ std::string_view to_string(encoding e) noexcept
 {
     switch (e)
     {
-    case encoding::identity:
-        return "identity";
-    case encoding::gzip:
-        return "gzip";
-    case encoding::deflate:
-        return "deflate";
+    case encoding::identity: return "identity";
+    case encoding::gzip: return "gzip";
+    case encoding::deflate: return "deflate";
     }
     return "identity";
 }

@@ -202,28 +202,16 @@ asio::awaitable<void> run(const server& srv, connections& conns, Socket sock, co
     auto guess = co_await detect(sock, d);
     switch (route(guess, c.tls != nullptr))
     {
-    case door::timed_out:
-        d.warn("client sent no preface in time");
-        co_return;
-    case door::refuse_tls:
-        d.warn("TLS handshake on a plaintext listener");
-        co_return;
-    case door::refuse_http1:
-        co_await refuse_http1(sock, d);
-        co_return;
+    case door::timed_out: d.warn("client sent no preface in time"); co_return;
+    case door::refuse_tls: d.warn("TLS handshake on a plaintext listener"); co_return;
+    case door::refuse_http1: co_await refuse_http1(sock, d); co_return;
     case door::refuse_h2c:
         co_await http2::refuse(sock, http2::code::protocol_error, "TLS required");
         d.warn("plaintext client on a TLS listener");
         co_return;
-    case door::refuse_plaintext:
-        d.warn("plaintext client on a TLS listener");
-        co_return;
-    case door::serve_h2c:
-        co_await serve_h2c(std::move(sock), d, place);
-        co_return;
-    case door::serve_tls:
-        co_await serve_tls(std::move(sock), d, place);
-        co_return;
+    case door::refuse_plaintext: d.warn("plaintext client on a TLS listener"); co_return;
+    case door::serve_h2c: co_await serve_h2c(std::move(sock), d, place); co_return;
+    case door::serve_tls: co_await serve_tls(std::move(sock), d, place); co_return;
     }
 }
 } // namespace

@@ -95,8 +95,7 @@ std::size_t connections::cancel(asio::cancellation_type type)
 {
     std::lock_guard lock(mutex_);
     for (const auto& entry : members_)
-        asio::post(entry.second->strand,
-                   [m = entry.second, type] { m->signal.emit(type); });
+        asio::post(entry.second->strand, [m = entry.second, type] { m->signal.emit(type); });
     return members_.size();
 }
 

@@ -19,14 +19,10 @@ std::string_view to_string(rpc_kind kind) noexcept
 {
     switch (kind)
     {
-    case rpc_kind::unary:
-        return "unary";
-    case rpc_kind::client_streaming:
-        return "client_streaming";
-    case rpc_kind::server_streaming:
-        return "server_streaming";
-    case rpc_kind::bidi_streaming:
-        return "bidi_streaming";
+    case rpc_kind::unary: return "unary";
+    case rpc_kind::client_streaming: return "client_streaming";
+    case rpc_kind::server_streaming: return "server_streaming";
+    case rpc_kind::bidi_streaming: return "bidi_streaming";
     }
     return "unknown";
 }
@@ -99,9 +95,9 @@ asio::awaitable<void> server::serve(transport::listener& l, std::shared_ptr<asio
                           {{"error", ec.message()}});
             continue;
         }
-        asio::co_spawn(strand, serve_connection(std::move(sock), tls),
-                       rpcplugin::detail::log_exceptions(opts_.log, "rpcplugin.grpc",
-                                                         "a server connection"));
+        asio::co_spawn(
+            strand, serve_connection(std::move(sock), tls),
+            rpcplugin::detail::log_exceptions(opts_.log, "rpcplugin.grpc", "a server connection"));
     }
 }
 

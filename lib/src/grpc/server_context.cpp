@@ -77,8 +77,10 @@ void server_context::arm_deadline(std::chrono::nanoseconds timeout)
 {
     auto now = std::chrono::steady_clock::now();
     auto max_left = std::chrono::steady_clock::time_point::max() - now;
-    deadline_ = timeout >= max_left ? std::chrono::steady_clock::time_point::max()
-                                    : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+    deadline_ =
+        timeout >= max_left
+            ? std::chrono::steady_clock::time_point::max()
+            : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
     deadline_timer_.emplace(ex_, *deadline_);
     deadline_timer_->async_wait(
         [weak = weak_from_this()](boost::system::error_code ec)

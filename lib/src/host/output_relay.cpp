@@ -176,9 +176,9 @@ asio::awaitable<void> plugin_client::read_stdio(std::weak_ptr<plugin_client> wea
         if (st.code() == grpc::status_code::unimplemented)
             self->cfg_.log.log(log_level::debug, log_module, "stdio service not available");
         else if (!st.ok() && !self->shut_down_)
-            self->cfg_.log.log(log_level::debug, log_module, "stdio stream ended",
-                               {{"status", std::string(grpc::to_string(st.code()))},
-                                {"message", st.message()}});
+            self->cfg_.log.log(
+                log_level::debug, log_module, "stdio stream ended",
+                {{"status", std::string(grpc::to_string(st.code()))}, {"message", st.message()}});
     }
 }
 } // namespace rpcplugin::host

@@ -54,12 +54,9 @@ std::string_view to_string(output_source s) noexcept
 {
     switch (s)
     {
-    case output_source::stdout_pipe:
-        return "stdout";
-    case output_source::grpc_stdout:
-        return "grpc-stdout";
-    case output_source::grpc_stderr:
-        return "grpc-stderr";
+    case output_source::stdout_pipe: return "stdout";
+    case output_source::grpc_stdout: return "grpc-stdout";
+    case output_source::grpc_stderr: return "grpc-stderr";
     }
     return "?";
 }

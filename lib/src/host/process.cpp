@@ -66,7 +66,8 @@ int open_pidfd(pid_t pid)
 std::string exit_status::to_string() const
 {
     if (!signaled)
-        return code < 0 ? std::string("exit status unknown") : "exit status " + std::to_string(code);
+        return code < 0 ? std::string("exit status unknown")
+                        : "exit status " + std::to_string(code);
     const char* name = sigabbrev_np(signal);
     return "killed by signal " + std::to_string(signal) +
            (name ? std::string(" (SIG") + name + ")" : std::string());
@@ -136,8 +137,9 @@ child_process::spawn(asio::any_io_executor ex, const spawn_options& opts)
 
     pid_t pid = -1;
     const bool search = opts.path.find('/') == std::string::npos;
-    e = search ? ::posix_spawnp(&pid, opts.path.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
-               : ::posix_spawn(&pid, opts.path.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+    e = search
+            ? ::posix_spawnp(&pid, opts.path.c_str(), &s.actions, &s.attr, argv.data(), envp.data())
+            : ::posix_spawn(&pid, opts.path.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
     if (e != 0)
         return errno_code(e);
 

@@ -51,8 +51,10 @@ int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
               const uint8_t* value, size_t valuelen, uint8_t, void* user) noexcept
 {
     return guarded<Events>(
-        user, [&](auto& s)
-        { return Events::on_header(s, *frame, {name, namelen}, {value, valuelen}); });
+        user,
+        [&](auto& s) {
+            return Events::on_header(s, *frame, {name, namelen}, {value, valuelen});
+        });
 }
 
 template <class Events>
@@ -65,15 +67,17 @@ template <class Events>
 int on_data_chunk_recv(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data,
                        size_t len, void* user) noexcept
 {
-    return guarded<Events>(
-        user, [&](auto& s) { return Events::on_data_chunk(s, stream_id, {data, len}); });
+    return guarded<Events>(user,
+                           [&](auto& s) {
+                               return Events::on_data_chunk(s, stream_id, {data, len});
+                           });
 }
 
 template <class Events>
 int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user) noexcept
 {
-    return guarded<Events>(
-        user, [&](auto& s) { return Events::on_stream_close(s, stream_id, error_code); });
+    return guarded<Events>(user, [&](auto& s)
+                           { return Events::on_stream_close(s, stream_id, error_code); });
 }
 
 template <class Events>
@@ -88,7 +92,8 @@ ssize_t read_body(nghttp2_session*, int32_t stream_id, uint8_t* buf, size_t leng
                   uint32_t* data_flags, nghttp2_data_source*, void* user) noexcept
 {
     return guarded<Events>(
-        user, [&](auto& s) -> ssize_t
+        user,
+        [&](auto& s) -> ssize_t
         { return Events::read_body(s, stream_id, buf, length, data_flags); },
         true);
 }

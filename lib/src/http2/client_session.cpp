@@ -134,9 +134,8 @@ int client_events::on_header(client_session& s, const nghttp2_frame& frame,
     st->list_size += name.size() + value.size() + 32;
     if (st->list_size > s.cfg_.max_header_list_size)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // RST_STREAM for this stream only
-    st->fields.push_back(
-        {std::string(reinterpret_cast<const char*>(name.data()), name.size()),
-         std::string(reinterpret_cast<const char*>(value.data()), value.size())});
+    st->fields.push_back({std::string(reinterpret_cast<const char*>(name.data()), name.size()),
+                          std::string(reinterpret_cast<const char*>(value.data()), value.size())});
     return 0;
 }
 
@@ -167,17 +166,13 @@ int client_events::on_frame_recv(client_session& s, const nghttp2_frame& frame)
             s.ready_signal_.notify();
         }
         return 0;
-    case NGHTTP2_GOAWAY:
-        s.goaway_received_ = true;
-        return 0;
-    case NGHTTP2_HEADERS:
-        return on_headers(s, frame);
+    case NGHTTP2_GOAWAY: s.goaway_received_ = true; return 0;
+    case NGHTTP2_HEADERS: return on_headers(s, frame);
     case NGHTTP2_DATA:
         if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
             s.streams_->end_stream(*s.core_, frame.hd.stream_id);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -192,8 +187,7 @@ int client_events::on_data_chunk(client_session& s, std::int32_t id,
     return 0;
 }
 
-int client_events::on_stream_close(client_session& s, std::int32_t id,
-                                   std::uint32_t error_code)
+int client_events::on_stream_close(client_session& s, std::int32_t id, std::uint32_t error_code)
 {
     auto st = s.streams_->take(*s.core_, id);
     if (!st)

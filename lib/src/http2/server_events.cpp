@@ -118,18 +118,15 @@ int server_events::on_frame_recv(server_session& s, const nghttp2_frame& frame)
         if (!(frame.hd.flags & NGHTTP2_FLAG_ACK))
             s.preface_received_ = true;
         return 0;
-    case NGHTTP2_PING:
-        return on_ping(s, frame);
-    case NGHTTP2_HEADERS:
-        return on_headers(s, frame);
+    case NGHTTP2_PING: return on_ping(s, frame);
+    case NGHTTP2_HEADERS: return on_headers(s, frame);
     case NGHTTP2_DATA:
         if (frame.hd.flags & NGHTTP2_FLAG_END_STREAM)
             s.streams_->end_stream(*s.core_, frame.hd.stream_id);
         else if (frame.hd.length <= frame.data.padlen && !s.glitch())
             return NGHTTP2_ERR_CALLBACK_FAILURE; // empty DATA without END_STREAM
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -147,8 +144,7 @@ int server_events::on_data_chunk(server_session& s, std::int32_t id,
     return 0;
 }
 
-int server_events::on_stream_close(server_session& s, std::int32_t id,
-                                   std::uint32_t error_code)
+int server_events::on_stream_close(server_session& s, std::int32_t id, std::uint32_t error_code)
 {
     auto st = s.streams_->take(*s.core_, id);
     if (!st)

@@ -94,8 +94,7 @@ server_session::verdict server_session::inspect()
     bool suspicious = false;
     switch (h.type)
     {
-    case NGHTTP2_HEADERS:
-        return inspect_headers(h.stream_id);
+    case NGHTTP2_HEADERS: return inspect_headers(h.stream_id);
     case NGHTTP2_DATA:
     case NGHTTP2_RST_STREAM:
     case NGHTTP2_WINDOW_UPDATE:

@@ -21,7 +21,7 @@ parse_port(std::string_view variable, std::optional<std::string_view> text)
     const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (!digits || ec != std::errc{} || end != text->data() + text->size() || value > 65535)
         return wire::setting_error(std::string(variable),
-                            wire::json_string(*text) + " is not a port number (0-65535)");
+                                   wire::json_string(*text) + " is not a port number (0-65535)");
     return std::optional<std::uint16_t>{static_cast<std::uint16_t>(value)};
 }
 } // namespace
@@ -39,9 +39,10 @@ parse_port_range(std::optional<std::string_view> min_port, std::optional<std::st
         return port_range{};
     port_range range{min->value_or(1), max->value_or(65535)};
     if (range.min > range.max)
-        return wire::setting_error("PLUGIN_MIN_PORT", "value of " + std::to_string(range.min) +
-                                                   " is greater than PLUGIN_MAX_PORT value of " +
-                                                   std::to_string(range.max));
+        return wire::setting_error("PLUGIN_MIN_PORT",
+                                   "value of " + std::to_string(range.min) +
+                                       " is greater than PLUGIN_MAX_PORT value of " +
+                                       std::to_string(range.max));
     return range;
 }
 

@@ -55,12 +55,10 @@ private:
     {
         switch (opts_.scope)
         {
-        case rate_limit_scope::global:
-            return global_;
+        case rate_limit_scope::global: return global_;
         case rate_limit_scope::per_connection:
             return keyed(by_connection_, ctx.connection_id(), now);
-        case rate_limit_scope::per_method:
-            return keyed(by_method_, ctx.method(), now);
+        case rate_limit_scope::per_method: return keyed(by_method_, ctx.method(), now);
         }
         return global_;
     }

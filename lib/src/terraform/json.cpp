@@ -45,17 +45,13 @@ public:
             return fail(why);
         switch (t.k())
         {
-        case type::kind::string:
-            detail::append_json_string(out, v.as_string());
-            return true;
+        case type::kind::string: detail::append_json_string(out, v.as_string()); return true;
         case type::kind::number:
             if (v.as_number().is_infinity())
                 return fail("cannot serialize infinity as JSON");
             out += v.as_number().text();
             return true;
-        case type::kind::boolean:
-            out += v.as_bool() ? "true" : "false";
-            return true;
+        case type::kind::boolean: out += v.as_bool() ? "true" : "false"; return true;
         case type::kind::list:
         case type::kind::set:
         case type::kind::tuple:
@@ -111,8 +107,7 @@ public:
             out += '}';
             return ok;
         }
-        case type::kind::dynamic:
-            return true;
+        case type::kind::dynamic: return true;
         }
         return true;
     }
@@ -130,8 +125,7 @@ public:
         }
         switch (t.k())
         {
-        case type::kind::dynamic:
-            return decode_dynamic(n, out);
+        case type::kind::dynamic: return decode_dynamic(n, out);
         case type::kind::string:
             if (n.k == json_node::kind::string || n.k == json_node::kind::number)
                 out = value::string(n.text);
@@ -161,12 +155,9 @@ public:
             return true;
         case type::kind::list:
         case type::kind::set:
-        case type::kind::tuple:
-            return decode_sequence(n, t, out);
-        case type::kind::map:
-            return decode_map(n, t, out);
-        case type::kind::object:
-            return decode_object(n, t, out);
+        case type::kind::tuple: return decode_sequence(n, t, out);
+        case type::kind::map: return decode_map(n, t, out);
+        case type::kind::object: return decode_object(n, t, out);
         }
         return fail("unsupported type");
     }
@@ -275,18 +266,10 @@ public:
     {
         switch (n.k)
         {
-        case json_node::kind::null:
-            out += "null";
-            return;
-        case json_node::kind::boolean:
-            out += n.b ? "true" : "false";
-            return;
-        case json_node::kind::number:
-            out += n.text;
-            return;
-        case json_node::kind::string:
-            detail::append_json_string(out, n.text);
-            return;
+        case json_node::kind::null: out += "null"; return;
+        case json_node::kind::boolean: out += n.b ? "true" : "false"; return;
+        case json_node::kind::number: out += n.text; return;
+        case json_node::kind::string: detail::append_json_string(out, n.text); return;
         case json_node::kind::array:
             out += '[';
             for (std::size_t i = 0; i < n.items.size(); ++i)

@@ -143,23 +143,15 @@ public:
         switch (c)
         {
         case 0xd0:
-        case 0xcc:
-            n = 1;
-            break;
+        case 0xcc: n = 1; break;
         case 0xd1:
-        case 0xcd:
-            n = 2;
-            break;
+        case 0xcd: n = 2; break;
         case 0xd2:
         case 0xce:
-        case 0xca:
-            n = 4;
-            break;
+        case 0xca: n = 4; break;
         case 0xd3:
         case 0xcf:
-        case 0xcb:
-            n = 8;
-            break;
+        case 0xcb: n = 8; break;
         default:
         {
             std::string text;
@@ -242,8 +234,7 @@ public:
             ++pos_;
             out = value::boolean(c == 0xc3);
             return true;
-        case type::kind::number:
-            return read_number(out);
+        case type::kind::number: return read_number(out);
         case type::kind::string:
         {
             std::string s;
@@ -253,16 +244,11 @@ public:
             return true;
         }
         case type::kind::list:
-        case type::kind::set:
-            return decode_list_or_set(t, out, depth);
-        case type::kind::tuple:
-            return decode_tuple(t, out, depth);
-        case type::kind::map:
-            return decode_map(t, out, depth);
-        case type::kind::object:
-            return decode_object(t, out, depth);
-        case type::kind::dynamic:
-            break;
+        case type::kind::set: return decode_list_or_set(t, out, depth);
+        case type::kind::tuple: return decode_tuple(t, out, depth);
+        case type::kind::map: return decode_map(t, out, depth);
+        case type::kind::object: return decode_object(t, out, depth);
+        case type::kind::dynamic: break;
         }
         return fail("unsupported type");
     }

@@ -155,15 +155,9 @@ public:
             return fail(why);
         switch (t.k())
         {
-        case type::kind::string:
-            put_str(out, v.as_string());
-            return true;
-        case type::kind::number:
-            put_number(out, v.as_number());
-            return true;
-        case type::kind::boolean:
-            out += v.as_bool() ? '\xc3' : '\xc2';
-            return true;
+        case type::kind::string: put_str(out, v.as_string()); return true;
+        case type::kind::number: put_number(out, v.as_number()); return true;
+        case type::kind::boolean: out += v.as_bool() ? '\xc3' : '\xc2'; return true;
         case type::kind::list:
         case type::kind::set:
         {
@@ -216,8 +210,7 @@ public:
                                           return encode(e, a.ty);
                                       });
         }
-        case type::kind::dynamic:
-            return true;
+        case type::kind::dynamic: return true;
         }
         return true;
     }

@@ -23,9 +23,7 @@ std::string to_string(const attribute_path& p)
             detail::append_json_string(out, s.name);
             out += ']';
             break;
-        case path_step::kind::index:
-            out += '[' + std::to_string(s.index) + ']';
-            break;
+        case path_step::kind::index: out += '[' + std::to_string(s.index) + ']'; break;
         }
     }
     return out;

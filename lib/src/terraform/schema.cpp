@@ -114,14 +114,10 @@ type attribute_type(const attribute& a)
     type obj = nested_object_type(*a.nested);
     switch (a.nested->mode)
     {
-    case nesting::list:
-        return type::list(obj);
-    case nesting::set:
-        return type::set(obj);
-    case nesting::map:
-        return type::map(obj);
-    default:
-        return obj;
+    case nesting::list: return type::list(obj);
+    case nesting::set: return type::set(obj);
+    case nesting::map: return type::map(obj);
+    default: return obj;
     }
 }
 
@@ -246,15 +242,11 @@ type implied_type(const block& b)
         switch (nb.mode)
         {
         case nesting::single:
-        case nesting::group:
-            attrs.emplace_back(nb.type_name, obj);
-            break;
+        case nesting::group: attrs.emplace_back(nb.type_name, obj); break;
         case nesting::list:
             attrs.emplace_back(nb.type_name, obj.has_dynamic() ? type::dynamic() : type::list(obj));
             break;
-        case nesting::set:
-            attrs.emplace_back(nb.type_name, type::set(obj));
-            break;
+        case nesting::set: attrs.emplace_back(nb.type_name, type::set(obj)); break;
         case nesting::map:
             attrs.emplace_back(nb.type_name, obj.has_dynamic() ? type::dynamic() : type::map(obj));
             break;

@@ -139,12 +139,9 @@ type type::without_optional() const
 {
     switch (k())
     {
-    case kind::list:
-        return list(element().without_optional());
-    case kind::set:
-        return set(element().without_optional());
-    case kind::map:
-        return map(element().without_optional());
+    case kind::list: return list(element().without_optional());
+    case kind::set: return set(element().without_optional());
+    case kind::map: return map(element().without_optional());
     case kind::object:
     {
         std::vector<std::pair<std::string, type>> attrs;
@@ -159,8 +156,7 @@ type type::without_optional() const
             es.push_back(e.without_optional());
         return tuple(std::move(es));
     }
-    default:
-        return *this;
+    default: return *this;
     }
 }
 
@@ -168,20 +164,17 @@ bool type::has_dynamic() const
 {
     switch (k())
     {
-    case kind::dynamic:
-        return true;
+    case kind::dynamic: return true;
     case kind::list:
     case kind::set:
-    case kind::map:
-        return element().has_dynamic();
+    case kind::map: return element().has_dynamic();
     case kind::object:
         return std::any_of(attributes().begin(), attributes().end(),
                            [](const attribute& a) { return a.ty.has_dynamic(); });
     case kind::tuple:
         return std::any_of(elements().begin(), elements().end(),
                            [](const type& e) { return e.has_dynamic(); });
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -189,20 +182,13 @@ std::string type::json() const
 {
     switch (k())
     {
-    case kind::dynamic:
-        return "\"dynamic\"";
-    case kind::string:
-        return "\"string\"";
-    case kind::number:
-        return "\"number\"";
-    case kind::boolean:
-        return "\"bool\"";
-    case kind::list:
-        return "[\"list\"," + element().json() + "]";
-    case kind::set:
-        return "[\"set\"," + element().json() + "]";
-    case kind::map:
-        return "[\"map\"," + element().json() + "]";
+    case kind::dynamic: return "\"dynamic\"";
+    case kind::string: return "\"string\"";
+    case kind::number: return "\"number\"";
+    case kind::boolean: return "\"bool\"";
+    case kind::list: return "[\"list\"," + element().json() + "]";
+    case kind::set: return "[\"set\"," + element().json() + "]";
+    case kind::map: return "[\"map\"," + element().json() + "]";
     case kind::object:
     {
         std::string out = "[\"object\",{";
@@ -256,24 +242,15 @@ std::string type::friendly_name() const
 {
     switch (k())
     {
-    case kind::dynamic:
-        return "dynamic";
-    case kind::string:
-        return "string";
-    case kind::number:
-        return "number";
-    case kind::boolean:
-        return "bool";
-    case kind::list:
-        return "list of " + element().friendly_name();
-    case kind::set:
-        return "set of " + element().friendly_name();
-    case kind::map:
-        return "map of " + element().friendly_name();
-    case kind::object:
-        return "object";
-    case kind::tuple:
-        return "tuple";
+    case kind::dynamic: return "dynamic";
+    case kind::string: return "string";
+    case kind::number: return "number";
+    case kind::boolean: return "bool";
+    case kind::list: return "list of " + element().friendly_name();
+    case kind::set: return "set of " + element().friendly_name();
+    case kind::map: return "map of " + element().friendly_name();
+    case kind::object: return "object";
+    case kind::tuple: return "tuple";
     }
     return "dynamic";
 }
@@ -288,8 +265,7 @@ bool operator==(const type& a, const type& b)
     {
     case type::kind::list:
     case type::kind::set:
-    case type::kind::map:
-        return a.element() == b.element();
+    case type::kind::map: return a.element() == b.element();
     case type::kind::object:
     {
         const auto& x = a.attributes();
@@ -301,10 +277,8 @@ bool operator==(const type& a, const type& b)
                 return false;
         return true;
     }
-    case type::kind::tuple:
-        return a.elements() == b.elements();
-    default:
-        return true;
+    case type::kind::tuple: return a.elements() == b.elements();
+    default: return true;
     }
 }
 
@@ -318,8 +292,7 @@ bool conforms(const type& actual, const type& expected)
     {
     case type::kind::list:
     case type::kind::set:
-    case type::kind::map:
-        return conforms(actual.element(), expected.element());
+    case type::kind::map: return conforms(actual.element(), expected.element());
     case type::kind::object:
     {
         const auto& x = actual.attributes();
@@ -342,8 +315,7 @@ bool conforms(const type& actual, const type& expected)
                 return false;
         return true;
     }
-    default:
-        return true;
+    default: return true;
     }
 }
 

@@ -25,15 +25,9 @@ void append_hash_bytes(const value& v, std::string& out)
     }
     switch (v.ty().k())
     {
-    case type::kind::number:
-        out += v.as_number().text_g10();
-        return;
-    case type::kind::boolean:
-        out += v.as_bool() ? 'T' : 'F';
-        return;
-    case type::kind::string:
-        out += detail::go_quote(v.as_string());
-        return;
+    case type::kind::number: out += v.as_number().text_g10(); return;
+    case type::kind::boolean: out += v.as_bool() ? 'T' : 'F'; return;
+    case type::kind::string: out += detail::go_quote(v.as_string()); return;
     case type::kind::map:
         out += '{';
         for (const auto& [k, e] : v.items())
@@ -73,8 +67,7 @@ void append_hash_bytes(const value& v, std::string& out)
         }
         out += '>';
         return;
-    case type::kind::dynamic:
-        return;
+    case type::kind::dynamic: return;
     }
 }
 
@@ -357,12 +350,9 @@ bool set_equivalent(const value& a, const value& b)
         return false;
     switch (a.ty().k())
     {
-    case type::kind::number:
-        return a.as_number() == b.as_number();
-    case type::kind::string:
-        return a.as_string() == b.as_string();
-    case type::kind::boolean:
-        return a.as_bool() == b.as_bool();
+    case type::kind::number: return a.as_number() == b.as_number();
+    case type::kind::string: return a.as_string() == b.as_string();
+    case type::kind::boolean: return a.as_bool() == b.as_bool();
     case type::kind::list:
     case type::kind::set:
     case type::kind::tuple:
@@ -381,8 +371,7 @@ bool set_equivalent(const value& a, const value& b)
                           [](const auto& p, const auto& q)
                           { return p.first == q.first && set_equivalent(p.second, q.second); });
     }
-    case type::kind::dynamic:
-        return true;
+    case type::kind::dynamic: return true;
     }
     return false;
 }
@@ -403,14 +392,10 @@ bool set_less(const type& element, const value& a, const value& b)
     {
         switch (element.k())
         {
-        case type::kind::string:
-            return a.as_string() < b.as_string();
-        case type::kind::boolean:
-            return b.as_bool() || !a.as_bool();
-        case type::kind::number:
-            return a.as_number() < b.as_number();
-        default:
-            break;
+        case type::kind::string: return a.as_string() < b.as_string();
+        case type::kind::boolean: return b.as_bool() || !a.as_bool();
+        case type::kind::number: return a.as_number() < b.as_number();
+        default: break;
         }
     }
     return hash_bytes(a) < hash_bytes(b);

@@ -41,8 +41,8 @@ error_code base_setup(ssl::context& ctx)
 {
     error_code ec;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use,
                     ec);
     if (ec)
         return ec;
@@ -66,7 +66,8 @@ error_code use_key_pair(ssl::context& ctx, const std::string& chain, const std::
 }
 } // namespace
 
-boost::system::result<std::shared_ptr<ssl::context>> make_server_context(const server_config& config)
+boost::system::result<std::shared_ptr<ssl::context>>
+make_server_context(const server_config& config)
 {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     if (auto ec = base_setup(*ctx))
@@ -89,7 +90,8 @@ boost::system::result<std::shared_ptr<ssl::context>> make_server_context(const s
     return ctx;
 }
 
-boost::system::result<std::shared_ptr<ssl::context>> make_client_context(const client_config& config)
+boost::system::result<std::shared_ptr<ssl::context>>
+make_client_context(const client_config& config)
 {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     if (auto ec = base_setup(*ctx))

@@ -25,7 +25,8 @@ protocol_guess guess_protocol(std::span<const unsigned char> data) noexcept
     std::size_t n = std::min(data.size(), http2_preface.size());
     if (std::equal(data.begin(), data.begin() + n,
                    reinterpret_cast<const unsigned char*>(http2_preface.data())))
-        return n == http2_preface.size() ? protocol_guess::http2_preface : protocol_guess::need_more;
+        return n == http2_preface.size() ? protocol_guess::http2_preface
+                                         : protocol_guess::need_more;
     // An HTTP/1.x request line starts with an upper-case method token and a space.
     std::size_t i = 0;
     while (i < data.size() && i < 16 && is_token_char(data[i]))

@@ -59,7 +59,9 @@ probe_result probe_socket(const std::string& path, error_code& ec)
 
 error_code clear_socket_path(const std::string& path, const listen_options& opts)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::lstat(path.c_str(), &st) != 0)
         return errno == ENOENT ? error_code{} : last_errno();
     if (!S_ISSOCK(st.st_mode))
@@ -185,7 +187,8 @@ boost::system::result<listener> listener::bind(asio::any_io_executor ex, const e
     return listener(std::move(*acc), tcp_endpoint(bound.address().to_string(), bound.port()));
 }
 
-asio::awaitable<std::tuple<error_code, socket>> listener::accept(asio::any_io_executor socket_executor)
+asio::awaitable<std::tuple<error_code, socket>>
+listener::accept(asio::any_io_executor socket_executor)
 {
     if (auto* tcp = std::get_if<asio::ip::tcp::acceptor>(&acceptor_))
     {

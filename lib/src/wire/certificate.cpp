@@ -126,12 +126,9 @@ std::string key_type_of(const EVP_PKEY* key)
             return "EC P-521";
         return "EC " + std::string(g);
     }
-    case EVP_PKEY_RSA:
-        return "RSA " + std::to_string(::EVP_PKEY_get_bits(key));
-    case EVP_PKEY_ED25519:
-        return "ED25519";
-    case EVP_PKEY_ED448:
-        return "ED448";
+    case EVP_PKEY_RSA: return "RSA " + std::to_string(::EVP_PKEY_get_bits(key));
+    case EVP_PKEY_ED25519: return "ED25519";
+    case EVP_PKEY_ED448: return "ED448";
     default:
     {
         const char* name = ::EVP_PKEY_get0_type_name(key);
@@ -293,12 +290,9 @@ curve_parameters parameters_of(ec_curve curve) noexcept
 {
     switch (curve)
     {
-    case ec_curve::p384:
-        return {"P-384", ::EVP_sha384};
-    case ec_curve::p521:
-        return {"P-521", ::EVP_sha512};
-    case ec_curve::p256:
-        break;
+    case ec_curve::p384: return {"P-384", ::EVP_sha384};
+    case ec_curve::p521: return {"P-521", ::EVP_sha512};
+    case ec_curve::p256: break;
     }
     return {"P-256", ::EVP_sha256};
 }

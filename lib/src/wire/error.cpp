@@ -25,20 +25,29 @@ errc_text text_of(errc e) noexcept
     case errc::spawn_failed: return {"spawn_failed", "the plugin could not be started"};
     case errc::plugin_exited: return {"plugin_exited", "plugin exited before we could connect"};
     case errc::start_timeout: return {"start_timeout", "timeout while waiting for plugin to start"};
-    case errc::unrecognized_handshake: return {"unrecognized_handshake", "unrecognized remote plugin message"};
-    case errc::core_version_mismatch: return {"core_version_mismatch", "incompatible core API version with plugin"};
-    case errc::app_version_mismatch: return {"app_version_mismatch", "incompatible API version with plugin"};
+    case errc::unrecognized_handshake:
+        return {"unrecognized_handshake", "unrecognized remote plugin message"};
+    case errc::core_version_mismatch:
+        return {"core_version_mismatch", "incompatible core API version with plugin"};
+    case errc::app_version_mismatch:
+        return {"app_version_mismatch", "incompatible API version with plugin"};
     case errc::bad_address: return {"bad_address", "bad plugin address"};
     case errc::unsupported_protocol: return {"unsupported_protocol", "unsupported plugin protocol"};
-    case errc::bad_server_certificate: return {"bad_server_certificate", "error parsing server cert"};
-    case errc::missing_server_certificate: return {"missing_server_certificate", "AutoMTLS is on but the plugin sent no server certificate"};
-    case errc::multiplex_unsupported: return {"multiplex_unsupported", "plugin does not support gRPC broker multiplexing"};
+    case errc::bad_server_certificate:
+        return {"bad_server_certificate", "error parsing server cert"};
+    case errc::missing_server_certificate:
+        return {"missing_server_certificate",
+                "AutoMTLS is on but the plugin sent no server certificate"};
+    case errc::multiplex_unsupported:
+        return {"multiplex_unsupported", "plugin does not support gRPC broker multiplexing"};
     case errc::tls_setup_failed: return {"tls_setup_failed", "cannot set up the host's TLS"};
     case errc::connect_failed: return {"connect_failed", "cannot connect to the plugin"};
-    case errc::bad_reattach_config: return {"bad_reattach_config", "invalid reattach configuration"};
+    case errc::bad_reattach_config:
+        return {"bad_reattach_config", "invalid reattach configuration"};
     case errc::shut_down: return {"shut_down", "the plugin client was shut down"};
     case errc::bad_certificate: return {"bad_certificate", "bad certificate or key"};
-    case errc::bad_handshake_line: return {"bad_handshake_line", "the handshake line cannot be formatted"};
+    case errc::bad_handshake_line:
+        return {"bad_handshake_line", "the handshake line cannot be formatted"};
     }
     return {"unknown", "unknown rpcplugin.wire error"};
 }

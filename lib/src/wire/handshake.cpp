@@ -154,12 +154,9 @@ std::string_view cookie_failure_message(cookie_status status) noexcept
 {
     switch (status)
     {
-    case cookie_status::ok:
-        return {};
-    case cookie_status::misconfigured:
-        return misconfigured_cookie;
-    case cookie_status::mismatch:
-        return not_a_plugin;
+    case cookie_status::ok: return {};
+    case cookie_status::misconfigured: return misconfigured_cookie;
+    case cookie_status::mismatch: return not_a_plugin;
     }
     return not_a_plugin;
 }

@@ -62,22 +62,14 @@ char short_escape(std::int32_t c, bool go) noexcept
 {
     switch (c)
     {
-    case '\n':
-        return 'n';
-    case '\r':
-        return 'r';
-    case '\t':
-        return 't';
-    case '\b':
-        return 'b';
-    case '\f':
-        return 'f';
-    case '\a':
-        return go ? 'a' : 0;
-    case '\v':
-        return go ? 'v' : 0;
-    default:
-        return 0;
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    case '\a': return go ? 'a' : 0;
+    case '\v': return go ? 'v' : 0;
+    default: return 0;
     }
 }
 } // namespace

@@ -61,13 +61,15 @@ private:
             header_[header_filled_++] = b;
             if (header_filled_ == 9)
             {
-                remaining_ = std::size_t(header_[0]) << 16 | std::size_t(header_[1]) << 8 | header_[2];
+                remaining_ =
+                    std::size_t(header_[0]) << 16 | std::size_t(header_[1]) << 8 | header_[2];
                 current_ = {};
                 current_.type = header_[3];
                 current_.flags = header_[4];
-                current_.stream_id = (std::uint32_t(header_[5]) << 24 | std::uint32_t(header_[6]) << 16 |
-                                      std::uint32_t(header_[7]) << 8 | header_[8]) &
-                                     0x7fffffffu;
+                current_.stream_id =
+                    (std::uint32_t(header_[5]) << 24 | std::uint32_t(header_[6]) << 16 |
+                     std::uint32_t(header_[7]) << 8 | header_[8]) &
+                    0x7fffffffu;
                 payload_pos_ = 0;
                 if (remaining_ == 0)
                     finish();
@@ -76,8 +78,8 @@ private:
         }
         // The error code: bytes 0-3 of RST_STREAM, bytes 4-7 of GOAWAY.
         std::size_t at = current_.type == 7 ? payload_pos_ - 4 : payload_pos_;
-        if ((current_.type == 3 || current_.type == 7) && payload_pos_ >= (current_.type == 7 ? 4u : 0u) &&
-            at < 4)
+        if ((current_.type == 3 || current_.type == 7) &&
+            payload_pos_ >= (current_.type == 7 ? 4u : 0u) && at < 4)
             current_.error_code = current_.error_code << 8 | b;
         ++payload_pos_;
         if (--remaining_ == 0)

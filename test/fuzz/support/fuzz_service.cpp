@@ -36,8 +36,7 @@ struct live_guard
     liveness& live;
 };
 
-asio::awaitable<status> run_counted(liveness& live, const grpc::raw_handler& h,
-                                    server_context& ctx)
+asio::awaitable<status> run_counted(liveness& live, const grpc::raw_handler& h, server_context& ctx)
 {
     live_guard guard(live);
     co_return co_await h(ctx);
@@ -188,8 +187,9 @@ void add_fuzz_service(grpc::server& srv, liveness& live)
     using grpc::rpc_kind;
     srv.add_method(path("EmptyCall"), rpc_kind::unary,
                    counted(live, grpc::unary_handler<pb::Empty, pb::Empty>(empty)));
-    srv.add_method(path("UnaryCall"), rpc_kind::unary,
-                   counted(live, grpc::unary_handler<pb::SimpleRequest, pb::SimpleResponse>(unary)));
+    srv.add_method(
+        path("UnaryCall"), rpc_kind::unary,
+        counted(live, grpc::unary_handler<pb::SimpleRequest, pb::SimpleResponse>(unary)));
     srv.add_method(path("StreamingInputCall"), rpc_kind::client_streaming,
                    counted(live, grpc::client_streaming_handler<pb::StreamingInputCallRequest,
                                                                 pb::StreamingInputCallResponse>(
@@ -198,14 +198,14 @@ void add_fuzz_service(grpc::server& srv, liveness& live)
                    counted(live, grpc::server_streaming_handler<pb::StreamingOutputCallRequest,
                                                                 pb::StreamingOutputCallResponse>(
                                      streaming_output)));
-    srv.add_method(path("FullDuplexCall"), rpc_kind::bidi_streaming,
-                   counted(live, grpc::bidi_streaming_handler<pb::StreamingOutputCallRequest,
-                                                              pb::StreamingOutputCallResponse>(
-                                     full_duplex)));
-    srv.add_method(path("HalfDuplexCall"), rpc_kind::bidi_streaming,
-                   counted(live, grpc::bidi_streaming_handler<pb::StreamingOutputCallRequest,
-                                                              pb::StreamingOutputCallResponse>(
-                                     half_duplex)));
+    srv.add_method(
+        path("FullDuplexCall"), rpc_kind::bidi_streaming,
+        counted(live, grpc::bidi_streaming_handler<pb::StreamingOutputCallRequest,
+                                                   pb::StreamingOutputCallResponse>(full_duplex)));
+    srv.add_method(
+        path("HalfDuplexCall"), rpc_kind::bidi_streaming,
+        counted(live, grpc::bidi_streaming_handler<pb::StreamingOutputCallRequest,
+                                                   pb::StreamingOutputCallResponse>(half_duplex)));
     srv.add_method("/fuzz.Echo/Echo", rpc_kind::bidi_streaming, counted(live, echo));
 }
 } // namespace rpcplugin::fuzz

@@ -114,8 +114,9 @@ Status check_compression(grpc::ServerContextBase& ctx, bool present, const pb::B
     if (compressed == expect.value())
         return Status::OK;
     return Status(StatusCode::INVALID_ARGUMENT,
-                  expect.value() ? "expect_compressed is true but the request message was not compressed"
-                                 : "expect_compressed is false but the request message was compressed");
+                  expect.value()
+                      ? "expect_compressed is true but the request message was not compressed"
+                      : "expect_compressed is false but the request message was compressed");
 }
 
 Status fill_payload(pb::PayloadType type, std::int32_t size, pb::Payload& p)
@@ -129,14 +130,17 @@ Status fill_payload(pb::PayloadType type, std::int32_t size, pb::Payload& p)
     return Status::OK;
 }
 
-Status unary_call(grpc::ServerContextBase& ctx, const pb::SimpleRequest& req, pb::SimpleResponse& resp)
+Status unary_call(grpc::ServerContextBase& ctx, const pb::SimpleRequest& req,
+                  pb::SimpleResponse& resp)
 {
     echo_metadata(ctx);
-    if (auto s = check_compression(ctx, req.has_expect_compressed(), req.expect_compressed()); !s.ok())
+    if (auto s = check_compression(ctx, req.has_expect_compressed(), req.expect_compressed());
+        !s.ok())
         return s;
     if (has_echo_status(req.has_response_status(), req.response_status()))
         return echo_status(req.response_status());
-    if (auto s = fill_payload(req.response_type(), req.response_size(), *resp.mutable_payload()); !s.ok())
+    if (auto s = fill_payload(req.response_type(), req.response_size(), *resp.mutable_payload());
+        !s.ok())
         return s;
     if (req.fill_server_id())
         resp.set_server_id(std::string(server_id));
@@ -198,7 +202,8 @@ bool pause(grpc::ServerContext& ctx, std::int32_t interval_us)
     {
         if (ctx.IsCancelled())
             return false;
-        std::this_thread::sleep_for(std::min<clock::duration>(until - now, std::chrono::milliseconds(5)));
+        std::this_thread::sleep_for(
+            std::min<clock::duration>(until - now, std::chrono::milliseconds(5)));
     }
     return !ctx.IsCancelled();
 }
@@ -231,7 +236,8 @@ public:
         return Status::OK;
     }
 
-    Status UnaryCall(grpc::ServerContext* ctx, const pb::SimpleRequest* req, pb::SimpleResponse* resp) override
+    Status UnaryCall(grpc::ServerContext* ctx, const pb::SimpleRequest* req,
+                     pb::SimpleResponse* resp) override
     {
         return unary_call(*ctx, *req, *resp);
     }
@@ -254,7 +260,8 @@ public:
         return Status::OK;
     }
 
-    Status StreamingInputCall(grpc::ServerContext* ctx, grpc::ServerReader<pb::StreamingInputCallRequest>* r,
+    Status StreamingInputCall(grpc::ServerContext* ctx,
+                              grpc::ServerReader<pb::StreamingInputCallRequest>* r,
                               pb::StreamingInputCallResponse* resp) override
     {
         echo_metadata(*ctx);
@@ -262,7 +269,9 @@ public:
         std::int64_t total = 0;
         while (r->Read(&req))
         {
-            if (auto s = check_compression(*ctx, req.has_expect_compressed(), req.expect_compressed()); !s.ok())
+            if (auto s =
+                    check_compression(*ctx, req.has_expect_compressed(), req.expect_compressed());
+                !s.ok())
                 return s;
             total += static_cast<std::int64_t>(req.payload().body().size());
         }
@@ -270,9 +279,9 @@ public:
         return Status::OK;
     }
 
-    Status FullDuplexCall(
-        grpc::ServerContext* ctx,
-        grpc::ServerReaderWriter<pb::StreamingOutputCallResponse, pb::StreamingOutputCallRequest>* stream) override
+    Status FullDuplexCall(grpc::ServerContext* ctx,
+                          grpc::ServerReaderWriter<pb::StreamingOutputCallResponse,
+                                                   pb::StreamingOutputCallRequest>* stream) override
     {
         echo_metadata(*ctx);
         response_encoding enc;
@@ -287,9 +296,9 @@ public:
         return Status::OK;
     }
 
-    Status HalfDuplexCall(
-        grpc::ServerContext* ctx,
-        grpc::ServerReaderWriter<pb::StreamingOutputCallResponse, pb::StreamingOutputCallRequest>* stream) override
+    Status HalfDuplexCall(grpc::ServerContext* ctx,
+                          grpc::ServerReaderWriter<pb::StreamingOutputCallResponse,
+                                                   pb::StreamingOutputCallRequest>* stream) override
     {
         echo_metadata(*ctx);
         std::vector<pb::StreamingOutputCallRequest> all;
@@ -342,7 +351,11 @@ public:
     void OnDone() override { delete this; }
 
 protected:
-    explicit responder(grpc::CallbackServerContext* ctx) : ctx_(ctx) { echo_metadata(*ctx); }
+    explicit responder(grpc::CallbackServerContext* ctx)
+        : ctx_(ctx)
+    {
+        echo_metadata(*ctx);
+    }
 
     // Called when the queue is empty: read on, or Finish.
     virtual void idle() = 0;
@@ -354,7 +367,8 @@ protected:
         for (const auto& p : req.response_parameters())
         {
             pb::StreamingOutputCallResponse resp;
-            if (auto s = fill_payload(req.response_type(), p.size(), *resp.mutable_payload()); !s.ok())
+            if (auto s = fill_payload(req.response_type(), p.size(), *resp.mutable_payload());
+                !s.ok())
                 return s;
             pending_.push_back({std::move(resp), p.interval_us(), enc_.options(p)});
         }
@@ -388,7 +402,8 @@ protected:
                                 if (fired)
                                     write_front();
                                 else
-                                    this->Finish(Status(StatusCode::CANCELLED, "call cancelled while waiting to respond"));
+                                    this->Finish(Status(StatusCode::CANCELLED,
+                                                        "call cancelled while waiting to respond"));
                             });
             }
         }
@@ -406,10 +421,7 @@ private:
         grpc::WriteOptions options;
     };
 
-    void write_front()
-    {
-        this->StartWrite(&pending_.front().response, pending_.front().options);
-    }
+    void write_front() { this->StartWrite(&pending_.front().response, pending_.front().options); }
 
     response_encoding enc_;
     std::deque<planned> pending_;
@@ -419,12 +431,14 @@ private:
 };
 
 using write_reactor = grpc::ServerWriteReactor<pb::StreamingOutputCallResponse>;
-using bidi_reactor = grpc::ServerBidiReactor<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>;
+using bidi_reactor =
+    grpc::ServerBidiReactor<pb::StreamingOutputCallRequest, pb::StreamingOutputCallResponse>;
 
 class streaming_output_reactor final : public responder<write_reactor>
 {
 public:
-    streaming_output_reactor(grpc::CallbackServerContext* ctx, const pb::StreamingOutputCallRequest& req)
+    streaming_output_reactor(grpc::CallbackServerContext* ctx,
+                             const pb::StreamingOutputCallRequest& req)
         : responder(ctx)
     {
         if (has_echo_status(req.has_response_status(), req.response_status()))
@@ -446,7 +460,11 @@ private:
 class full_duplex_reactor final : public responder<bidi_reactor>
 {
 public:
-    explicit full_duplex_reactor(grpc::CallbackServerContext* ctx) : responder(ctx) { StartRead(&req_); }
+    explicit full_duplex_reactor(grpc::CallbackServerContext* ctx)
+        : responder(ctx)
+    {
+        StartRead(&req_);
+    }
 
     void OnReadDone(bool ok) override
     {
@@ -477,7 +495,11 @@ private:
 class half_duplex_reactor final : public responder<bidi_reactor>
 {
 public:
-    explicit half_duplex_reactor(grpc::CallbackServerContext* ctx) : responder(ctx) { StartRead(&req_); }
+    explicit half_duplex_reactor(grpc::CallbackServerContext* ctx)
+        : responder(ctx)
+    {
+        StartRead(&req_);
+    }
 
     void OnReadDone(bool ok) override
     {
@@ -513,7 +535,8 @@ class streaming_input_reactor final : public grpc::ServerReadReactor<pb::Streami
 {
 public:
     streaming_input_reactor(grpc::CallbackServerContext* ctx, pb::StreamingInputCallResponse* resp)
-        : ctx_(ctx), resp_(resp)
+        : ctx_(ctx)
+        , resp_(resp)
     {
         echo_metadata(*ctx);
         StartRead(&req_);
@@ -527,7 +550,9 @@ public:
             Finish(Status::OK);
             return;
         }
-        if (auto s = check_compression(*ctx_, req_.has_expect_compressed(), req_.expect_compressed()); !s.ok())
+        if (auto s =
+                check_compression(*ctx_, req_.has_expect_compressed(), req_.expect_compressed());
+            !s.ok())
         {
             Finish(s);
             return;
@@ -548,7 +573,8 @@ private:
 class callback_service final : public pb::TestService::CallbackService
 {
 public:
-    grpc::ServerUnaryReactor* EmptyCall(grpc::CallbackServerContext* ctx, const pb::Empty*, pb::Empty*) override
+    grpc::ServerUnaryReactor* EmptyCall(grpc::CallbackServerContext* ctx, const pb::Empty*,
+                                        pb::Empty*) override
     {
         echo_metadata(*ctx);
         auto* r = ctx->DefaultReactor();
@@ -556,7 +582,8 @@ public:
         return r;
     }
 
-    grpc::ServerUnaryReactor* UnaryCall(grpc::CallbackServerContext* ctx, const pb::SimpleRequest* req,
+    grpc::ServerUnaryReactor* UnaryCall(grpc::CallbackServerContext* ctx,
+                                        const pb::SimpleRequest* req,
                                         pb::SimpleResponse* resp) override
     {
         auto* r = ctx->DefaultReactor();
@@ -564,7 +591,8 @@ public:
         return r;
     }
 
-    grpc::ServerUnaryReactor* CacheableUnaryCall(grpc::CallbackServerContext* ctx, const pb::SimpleRequest*,
+    grpc::ServerUnaryReactor* CacheableUnaryCall(grpc::CallbackServerContext* ctx,
+                                                 const pb::SimpleRequest*,
                                                  pb::SimpleResponse* resp) override
     {
         auto* r = ctx->DefaultReactor();
@@ -578,8 +606,9 @@ public:
         return new streaming_output_reactor(ctx, *req);
     }
 
-    grpc::ServerReadReactor<pb::StreamingInputCallRequest>* StreamingInputCall(
-        grpc::CallbackServerContext* ctx, pb::StreamingInputCallResponse* resp) override
+    grpc::ServerReadReactor<pb::StreamingInputCallRequest>*
+    StreamingInputCall(grpc::CallbackServerContext* ctx,
+                       pb::StreamingInputCallResponse* resp) override
     {
         return new streaming_input_reactor(ctx, resp);
     }
@@ -607,9 +636,10 @@ struct options
 
 [[noreturn]] void usage(const std::string& msg)
 {
-    std::cerr << "grpcpp-interop-server: " << msg
-              << "\nusage: grpcpp-interop-server [--api sync|callback] --listen unix:/path|HOST:PORT"
-                 " [--tls --cert FILE --key FILE [--client-ca FILE]]\n";
+    std::cerr
+        << "grpcpp-interop-server: " << msg
+        << "\nusage: grpcpp-interop-server [--api sync|callback] --listen unix:/path|HOST:PORT"
+           " [--tls --cert FILE --key FILE [--client-ca FILE]]\n";
     std::exit(2);
 }
 
@@ -653,10 +683,11 @@ std::shared_ptr<grpc::ServerCredentials> credentials(const options& o)
 {
     if (!o.tls)
         return grpc::InsecureServerCredentials();
-    grpc::SslServerCredentialsOptions ssl(o.client_ca.empty()
-                                              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                                              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_key_cert_pairs.push_back({rpcplugin::test::read_file(o.key), rpcplugin::test::read_file(o.cert)});
+    grpc::SslServerCredentialsOptions ssl(
+        o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_key_cert_pairs.push_back(
+        {rpcplugin::test::read_file(o.key), rpcplugin::test::read_file(o.cert)});
     if (!o.client_ca.empty())
         ssl.pem_root_certs = rpcplugin::test::read_file(o.client_ca);
     return grpc::SslServerCredentials(ssl);
@@ -668,7 +699,8 @@ std::string announced(const std::string& listen, int port)
     if (listen.rfind("unix:", 0) == 0)
         return listen;
     const auto colon = listen.rfind(':');
-    return (colon == std::string::npos ? listen : listen.substr(0, colon)) + ":" + std::to_string(port);
+    return (colon == std::string::npos ? listen : listen.substr(0, colon)) + ":" +
+           std::to_string(port);
 }
 } // namespace
 

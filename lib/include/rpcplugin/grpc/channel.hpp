@@ -105,7 +105,8 @@ private:
     bool closed_ = false;
 
     friend class client_call;
-    std::vector<http2::header> request_headers(const std::string& path, const call_options& o) const;
+    std::vector<http2::header> request_headers(const std::string& path,
+                                               const call_options& o) const;
     /** The request head of a call without timeout, metadata or compression, built once
         per method path (at most `max_cached_heads` paths). */
     const std::vector<http2::header>* cached_head(const std::string& path);

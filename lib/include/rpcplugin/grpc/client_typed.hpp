@@ -57,7 +57,8 @@ public:
         bool got = co_await call_->read(resp);
         status s = co_await call_->finish();
         if (s.ok() && !got)
-            co_return status(status_code::internal, "grpc: no response message for a unary response");
+            co_return status(status_code::internal,
+                             "grpc: no response message for a unary response");
         co_return s;
     }
     /** The underlying call (metadata, cancel). */

@@ -71,7 +71,8 @@ public:
     template <class Request, class Response, class F>
     void add_unary(std::string path, F f)
     {
-        add_method(std::move(path), rpc_kind::unary, unary_handler<Request, Response>(std::move(f)));
+        add_method(std::move(path), rpc_kind::unary,
+                   unary_handler<Request, Response>(std::move(f)));
     }
 
     /** Registers `F: awaitable<status>(server_context&, server_reader<Request>&, Response&)`. */
@@ -82,7 +83,8 @@ public:
                    client_streaming_handler<Request, Response>(std::move(f)));
     }
 
-    /** Registers `F: awaitable<status>(server_context&, const Request&, server_writer<Response>&)`. */
+    /** Registers `F: awaitable<status>(server_context&, const Request&, server_writer<Response>&)`.
+     */
     template <class Request, class Response, class F>
     void add_server_streaming(std::string path, F f)
     {
@@ -162,8 +164,9 @@ public:
      * streams after the final GOAWAY are refused (clients see UNAVAILABLE). Connections
      * still in their handshake are waited for and cancelled alike.
      *
-     * Completes when every connection has ended (it awaits the last one; no polling). Safe to call from any thread, more than
-     * once (later calls wait for the same end). Cancellation: not cancellable.
+     * Completes when every connection has ended (it awaits the last one; no polling). Safe to call
+     * from any thread, more than once (later calls wait for the same end). Cancellation: not
+     * cancellable.
      */
     asio::awaitable<void> drain(std::chrono::milliseconds grace);
 

@@ -71,7 +71,10 @@ public:
     /** Custom metadata from the client (`-bin` values decoded), without reserved headers. */
     const metadata& client_metadata() const noexcept { return client_metadata_; }
     /** The call's deadline, when the client sent `grpc-timeout`. */
-    std::optional<std::chrono::steady_clock::time_point> deadline() const noexcept { return deadline_; }
+    std::optional<std::chrono::steady_clock::time_point> deadline() const noexcept
+    {
+        return deadline_;
+    }
     /** The peer address (`ip:port` or `unix:`). */
     const std::string& peer() const noexcept { return peer_; }
     /** The connection's number, unique within the server (`connection_context::id`). */

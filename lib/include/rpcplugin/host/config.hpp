@@ -64,7 +64,8 @@ struct client_config
     bool skip_host_env = false;
     /** Give the plugin the host's stdin (go-plugin does); else `/dev/null`. */
     bool inherit_stdin = true;
-    /** After `Controller.Shutdown`, how long to wait for the exit before SIGKILL (go-plugin: 2 s). */
+    /** After `Controller.Shutdown`, how long to wait for the exit before SIGKILL (go-plugin: 2 s).
+     */
     std::chrono::milliseconds kill_grace{2000};
     /** Retries of the first connection (a plugin's socket not accepting yet). */
     backoff_policy connect_backoff;

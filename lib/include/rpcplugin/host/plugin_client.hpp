@@ -123,8 +123,8 @@ public:
      *
      * Not a coroutine (arguments are copied). Cancellation: not cancellable.
      */
-    static asio::awaitable<result_type> reattach(asio::any_io_executor ex, const wire::reattach_config& rc,
-                                                 const client_config& cfg);
+    static asio::awaitable<result_type>
+    reattach(asio::any_io_executor ex, const wire::reattach_config& rc, const client_config& cfg);
 
     ~plugin_client();
     plugin_client(const plugin_client&) = delete;

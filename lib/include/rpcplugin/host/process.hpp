@@ -77,8 +77,8 @@ public:
      * Starts `opts.path`. Fails with the `errno` of `pipe2`, `posix_spawn` or the exec
      * (`ENOENT`, `EACCES`, ...).
      */
-    static boost::system::result<std::unique_ptr<child_process>>
-    spawn(asio::any_io_executor ex, const spawn_options& opts);
+    static boost::system::result<std::unique_ptr<child_process>> spawn(asio::any_io_executor ex,
+                                                                       const spawn_options& opts);
 
     ~child_process();
     child_process(const child_process&) = delete;

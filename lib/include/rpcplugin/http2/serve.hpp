@@ -50,13 +50,24 @@ struct serve_state
 
 /** Sessions with read pausing and timers (server sessions). */
 template <class Session>
-concept guarded_session = requires(Session& s, std::chrono::steady_clock::time_point now) {
-    { s.receive(std::span<const unsigned char>(), now) } -> std::convertible_to<boost::system::error_code>;
-    { s.read_blocked() } -> std::convertible_to<bool>;
-    { s.input_pending() } -> std::convertible_to<bool>;
+concept guarded_session = requires(Session& s, std::chrono::steady_clock::time_point now)
+{
+    {
+        s.receive(std::span<const unsigned char>(), now)
+        } -> std::convertible_to<boost::system::error_code>;
+    {
+        s.read_blocked()
+        } -> std::convertible_to<bool>;
+    {
+        s.input_pending()
+        } -> std::convertible_to<bool>;
     s.read_signal();
-    { s.on_timer(now) } -> std::convertible_to<boost::system::error_code>;
-    { s.timer_interval() } -> std::convertible_to<std::chrono::milliseconds>;
+    {
+        s.on_timer(now)
+        } -> std::convertible_to<boost::system::error_code>;
+    {
+        s.timer_interval()
+        } -> std::convertible_to<std::chrono::milliseconds>;
 };
 
 // Hands received bytes to the session; a server session is given the time with them.
@@ -305,13 +316,13 @@ asio::awaitable<void> watchdog(AsyncStream& stream, Session& h2, const settings&
  * handlers of open streams are cancelled.
  */
 template <class AsyncStream, class Session>
-asio::awaitable<boost::system::error_code> serve(AsyncStream& stream, Session& h2,
-                                                 const settings& cfg,
-                                                 std::span<const unsigned char> initial = {},
-                                                 std::optional<std::chrono::steady_clock::time_point>
-                                                     preface_deadline = std::nullopt)
+asio::awaitable<boost::system::error_code>
+serve(AsyncStream& stream, Session& h2, const settings& cfg,
+      std::span<const unsigned char> initial = {},
+      std::optional<std::chrono::steady_clock::time_point> preface_deadline = std::nullopt)
 {
-    auto deadline = preface_deadline.value_or(std::chrono::steady_clock::now() + cfg.preface_timeout);
+    auto deadline =
+        preface_deadline.value_or(std::chrono::steady_clock::now() + cfg.preface_timeout);
     using namespace asio::experimental::awaitable_operators;
     // write_loop may run on this coroutine's own thread (below); restore its setting.
     bool prev_throw = co_await asio::this_coro::throw_if_cancelled();

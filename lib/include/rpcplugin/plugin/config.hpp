@@ -239,10 +239,10 @@ struct config
  * Returns `defaults` overridden by the environment, then validated with `validate_config`.
  * `env` is asked for each variable of the table above; `read` serves `file://` values.
  *
- * The first invalid value is returned as a `wire::error` (`wire::setting_error`) naming the variable and what is
- * wrong with it (`PLUGIN_MIN_PORT: "abc" is not a port number (0-65535)`); PEM and secret
- * values are never quoted back. A `file://` value that cannot be read names the variable,
- * the path and the system's reason.
+ * The first invalid value is returned as a `wire::error` (`wire::setting_error`) naming the
+ * variable and what is wrong with it (`PLUGIN_MIN_PORT: "abc" is not a port number (0-65535)`); PEM
+ * and secret values are never quoted back. A `file://` value that cannot be read names the
+ * variable, the path and the system's reason.
  */
 boost::system::result<config, wire::error>
 load_config(const config& defaults, const env_lookup& env, const file_reader& read = read_file);

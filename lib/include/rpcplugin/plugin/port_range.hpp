@@ -64,12 +64,12 @@ public:
     public:
         /// @name Iterator traits (a C++20 forward iterator yielding values)
         /// @{
-        using iterator_concept = std::forward_iterator_tag;   ///< Forward (C++20).
-        using iterator_category = std::input_iterator_tag;    ///< Input (C++17: yields values).
-        using value_type = std::uint16_t;                     ///< A port.
-        using difference_type = std::ptrdiff_t;               ///< Distance between ports.
-        using pointer = const std::uint16_t*;                 ///< Unused.
-        using reference = std::uint16_t;                      ///< A port, by value.
+        using iterator_concept = std::forward_iterator_tag; ///< Forward (C++20).
+        using iterator_category = std::input_iterator_tag;  ///< Input (C++17: yields values).
+        using value_type = std::uint16_t;                   ///< A port.
+        using difference_type = std::ptrdiff_t;             ///< Distance between ports.
+        using pointer = const std::uint16_t*;               ///< Unused.
+        using reference = std::uint16_t;                    ///< A port, by value.
         /// @}
 
         /** A singular iterator. */

@@ -21,12 +21,13 @@ namespace rpcplugin::plugin
 std::string shell_single_quote(std::string_view text);
 
 /**
- * The text a debug-mode plugin named `name` prints on stdout: a sentence telling how to attach, then an
- * indented line <tt>\<variable\>='\<json\>'</tt> ready to paste into a shell (`export`
- * it), then an empty line:
+ * The text a debug-mode plugin named `name` prints on stdout: a sentence telling how to attach,
+ * then an indented line <tt>\<variable\>='\<json\>'</tt> ready to paste into a shell (`export` it),
+ * then an empty line:
  *
  * ```
- * Plugin started in debug mode. To attach a host, set the TF_REATTACH_PROVIDERS environment variable with the following:
+ * Plugin started in debug mode. To attach a host, set the TF_REATTACH_PROVIDERS environment
+ * variable with the following:
  *
  * 	TF_REATTACH_PROVIDERS='{"acme/kv":{...}}'
  *

@@ -33,7 +33,8 @@ struct endpoint
     /** Port, for `tcp`; 0 asks the system for a free port when listening. */
     std::uint16_t port = 0;
 
-    /** The endpoint in the form `parse_endpoint` accepts (`unix:PATH`, `HOST:PORT`, `[V6]:PORT`). */
+    /** The endpoint in the form `parse_endpoint` accepts (`unix:PATH`, `HOST:PORT`, `[V6]:PORT`).
+     */
     std::string to_string() const;
 
     /** Member-wise equality. */

@@ -38,13 +38,11 @@ struct client_events
     static session_core& core(client_session& s) noexcept { return *s.core_; }
     static int on_begin_headers(client_session& s, const nghttp2_frame& frame);
     static int on_header(client_session& s, const nghttp2_frame& frame,
-                         std::span<const unsigned char> name,
-                         std::span<const unsigned char> value);
+                         std::span<const unsigned char> name, std::span<const unsigned char> value);
     static int on_frame_recv(client_session& s, const nghttp2_frame& frame);
     static int on_data_chunk(client_session& s, std::int32_t id,
                              std::span<const unsigned char> data);
-    static int on_stream_close(client_session& s, std::int32_t id,
-                               std::uint32_t error_code);
+    static int on_stream_close(client_session& s, std::int32_t id, std::uint32_t error_code);
     static long read_body(client_session& s, std::int32_t id, std::uint8_t* buf, std::size_t len,
                           std::uint32_t* flags);
     static int send_data(client_session& s, const nghttp2_frame& frame, const std::uint8_t* framehd,

@@ -87,9 +87,9 @@ private:
         header_.length = (std::uint32_t{raw_[0]} << 16) | (std::uint32_t{raw_[1]} << 8) | raw_[2];
         header_.type = raw_[3];
         header_.flags = raw_[4];
-        header_.stream_id = static_cast<std::int32_t>(
-            ((std::uint32_t{raw_[5]} & 0x7f) << 24) | (std::uint32_t{raw_[6]} << 16) |
-            (std::uint32_t{raw_[7]} << 8) | raw_[8]);
+        header_.stream_id = static_cast<std::int32_t>(((std::uint32_t{raw_[5]} & 0x7f) << 24) |
+                                                      (std::uint32_t{raw_[6]} << 16) |
+                                                      (std::uint32_t{raw_[7]} << 8) | raw_[8]);
     }
 
     std::size_t passthrough_;

@@ -122,13 +122,11 @@ struct server_events
     static session_core& core(server_session& s) noexcept { return *s.core_; }
     static int on_begin_headers(server_session& s, const nghttp2_frame& frame);
     static int on_header(server_session& s, const nghttp2_frame& frame,
-                         std::span<const unsigned char> name,
-                         std::span<const unsigned char> value);
+                         std::span<const unsigned char> name, std::span<const unsigned char> value);
     static int on_frame_recv(server_session& s, const nghttp2_frame& frame);
     static int on_data_chunk(server_session& s, std::int32_t id,
                              std::span<const unsigned char> data);
-    static int on_stream_close(server_session& s, std::int32_t id,
-                               std::uint32_t error_code);
+    static int on_stream_close(server_session& s, std::int32_t id, std::uint32_t error_code);
     static int on_frame_send(server_session& s, const nghttp2_frame& frame) noexcept;
     static int on_invalid_frame(server_session& s, const nghttp2_frame& frame,
                                 int lib_error) noexcept;

@@ -151,8 +151,9 @@ public:
     /** Queues GOAWAY(`code`) and ends the session once it is written (last stream id as
         `submit_goaway`). */
     void terminate(std::uint32_t code);
-    /** The last stream id of the GOAWAYs queued so far (2^31-1 before any; the shutdown notice does not count): a request on a
-        stream above it must not be processed, since the client may retry it elsewhere. */
+    /** The last stream id of the GOAWAYs queued so far (2^31-1 before any; the shutdown notice does
+       not count): a request on a stream above it must not be processed, since the client may retry
+       it elsewhere. */
     std::int32_t goaway_last_stream_id() const noexcept { return goaway_last_; }
     bool submit_ping(const std::uint8_t (&opaque)[8]);
 
@@ -221,8 +222,8 @@ public:
 
     /** The slot whose body nghttp2 pulls for stream `id`; nullptr when the stream or its
         observer is gone, with the body ended (EOF in `flags`). */
-    Slot* body_source(const session_core& core, std::int32_t id, std::uint32_t* flags) const
-        noexcept
+    Slot* body_source(const session_core& core, std::int32_t id,
+                      std::uint32_t* flags) const noexcept
     {
         Slot* s = find(core, id);
         if (s && s->observer)

@@ -32,17 +32,10 @@ result<void> fill_attribute(const attribute& a, tfplugin6::Schema::Attribute& ou
     auto* obj = out.mutable_nested_type();
     switch (a.nested->mode)
     {
-    case nesting::list:
-        obj->set_nesting(tfplugin6::Schema::Object::LIST);
-        break;
-    case nesting::set:
-        obj->set_nesting(tfplugin6::Schema::Object::SET);
-        break;
-    case nesting::map:
-        obj->set_nesting(tfplugin6::Schema::Object::MAP);
-        break;
-    default:
-        obj->set_nesting(tfplugin6::Schema::Object::SINGLE);
+    case nesting::list: obj->set_nesting(tfplugin6::Schema::Object::LIST); break;
+    case nesting::set: obj->set_nesting(tfplugin6::Schema::Object::SET); break;
+    case nesting::map: obj->set_nesting(tfplugin6::Schema::Object::MAP); break;
+    default: obj->set_nesting(tfplugin6::Schema::Object::SINGLE);
     }
     for (const auto& na : a.nested->attributes)
     {
@@ -108,15 +101,9 @@ void path_to_proto(const attribute_path& p, Path& out)
         auto* step = out.add_steps();
         switch (s.k)
         {
-        case path_step::kind::attribute:
-            step->set_attribute_name(s.name);
-            break;
-        case path_step::kind::key:
-            step->set_element_key_string(s.name);
-            break;
-        case path_step::kind::index:
-            step->set_element_key_int(s.index);
-            break;
+        case path_step::kind::attribute: step->set_attribute_name(s.name); break;
+        case path_step::kind::key: step->set_element_key_string(s.name); break;
+        case path_step::kind::index: step->set_element_key_int(s.index); break;
         }
     }
 }

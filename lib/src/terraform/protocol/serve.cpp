@@ -33,7 +33,6 @@ void put(const diagnostics& ds, Diags* out)
         to_proto(d, *out->Add());
 }
 
-
 diagnostic stopped()
 {
     return diagnostic::error(

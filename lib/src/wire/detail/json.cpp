@@ -32,18 +32,10 @@ void append_compact(std::string& out, const boost::json::value& v)
 {
     switch (v.kind())
     {
-    case boost::json::kind::null:
-        out += "null";
-        return;
-    case boost::json::kind::bool_:
-        out += v.get_bool() ? "true" : "false";
-        return;
-    case boost::json::kind::int64:
-        out += std::to_string(v.get_int64());
-        return;
-    case boost::json::kind::uint64:
-        out += std::to_string(v.get_uint64());
-        return;
+    case boost::json::kind::null: out += "null"; return;
+    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case boost::json::kind::int64: out += std::to_string(v.get_int64()); return;
+    case boost::json::kind::uint64: out += std::to_string(v.get_uint64()); return;
     case boost::json::kind::double_:
     {
         char buf[64];
@@ -111,14 +103,9 @@ std::string value_text(const boost::json::value& v)
     std::string out;
     switch (v.kind())
     {
-    case boost::json::kind::string:
-        return std::string(v.get_string());
-    case boost::json::kind::double_:
-        append_number(out, v.get_double());
-        return out;
-    default:
-        append_compact(out, v);
-        return out;
+    case boost::json::kind::string: return std::string(v.get_string());
+    case boost::json::kind::double_: append_number(out, v.get_double()); return out;
+    default: append_compact(out, v); return out;
     }
 }
 
@@ -143,20 +130,14 @@ std::string_view json_type(const boost::json::value& v) noexcept
 {
     switch (v.kind())
     {
-    case boost::json::kind::string:
-        return "string";
-    case boost::json::kind::bool_:
-        return "boolean";
-    case boost::json::kind::null:
-        return "null";
+    case boost::json::kind::string: return "string";
+    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::null: return "null";
     case boost::json::kind::int64:
     case boost::json::kind::uint64:
-    case boost::json::kind::double_:
-        return "number";
-    case boost::json::kind::object:
-        return "object";
-    case boost::json::kind::array:
-        return "array";
+    case boost::json::kind::double_: return "number";
+    case boost::json::kind::object: return "object";
+    case boost::json::kind::array: return "array";
     }
     return "nothing";
 }
