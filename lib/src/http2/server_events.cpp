@@ -168,6 +168,9 @@ int server_events::on_frame_send(server_session& s, const nghttp2_frame& frame) 
     else if (frame.hd.type == NGHTTP2_GOAWAY)
     {
         s.goaway_sent_ = true;
+        auto& unsent = s.guard_->goaways_unsent;
+        if (unsent > 0 && frame.goaway.last_stream_id != std::numeric_limits<std::int32_t>::max())
+            --unsent; // input is read again (produce wakes the reader)
         // The drain's shutdown notice is out: a PING behind it, whose ACK sends the final
         // GOAWAY (on_ping).
         if (s.shutdown_notice_queued_ &&

@@ -81,13 +81,13 @@ bool server_session::read_blocked() const noexcept
 {
     if (core_->error())
         return false;
-    return outbound_full() || opens_stream_over_quota();
+    return outbound_full() || opens_stream_over_quota() || guard_->goaways_unsent > 0;
 }
 
 // Looks at the next frame's header before nghttp2 does: pauses, glitches, stream ids.
 server_session::verdict server_session::inspect()
 {
-    if (outbound_full() || opens_stream_over_quota())
+    if (outbound_full() || opens_stream_over_quota() || guard_->goaways_unsent > 0)
         return verdict::pause;
     auto& g = *guard_;
     const auto& h = g.splitter.header();
@@ -162,6 +162,7 @@ void server_session::end_connection(std::uint32_t code, std::string_view debug, 
     if (!core_->error())
     {
         core_->submit_goaway(code, debug);
+        ++guard_->goaways_unsent;
         goaway_sent_ = true;
         core_->set_error(ec);
     }

@@ -194,12 +194,14 @@ void server_session::goaway(std::uint32_t error_code)
         final_goaway_sent_ = true;
     }
     core_->submit_goaway(error_code);
+    ++guard_->goaways_unsent;
     goaway_sent_ = true;
 }
 
 void server_session::terminate(std::uint32_t error_code)
 {
     core_->terminate(error_code);
+    ++guard_->goaways_unsent;
     goaway_sent_ = true;
 }
 

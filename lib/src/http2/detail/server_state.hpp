@@ -100,6 +100,11 @@ struct protections
     std::size_t buffered = 0;
     std::uint32_t settings_received = 0;
     std::uint32_t settings_acks_received = 0;
+    /** GOAWAYs this side queued (not the shutdown notice) that are not written yet: no frame
+        is read meanwhile. nghttp2 ignores new streams only once a GOAWAY is written, and
+        its own connection-error GOAWAY carries the last stream it processed, so a stream
+        read in between would raise the last stream id (RFC 9113 section 6.8). */
+    std::uint32_t goaways_unsent = 0;
 
     // Time: the time of the call in progress, the latest given, and the timers' marks.
     std::optional<clock::time_point> now;
