@@ -110,15 +110,15 @@ broker& server::brokers()
 
 void server::set_announced(bool ok)
 {
-    std::vector<std::function<void()>> waiters;
     {
         std::lock_guard lock(ready_mutex_);
         announced_ = ok;
-        waiters.swap(ready_waiters_);
+        // Under the lock: a waiter that ended has removed itself, so none is woken late.
+        for (auto& [id, wake] : ready_waiters_)
+            wake();
+        ready_waiters_.clear();
     }
     ready_cv_.notify_all();
-    for (auto& wake : waiters)
-        wake();
 }
 
 asio::awaitable<int> server::fail(int code)
@@ -201,20 +201,33 @@ asio::awaitable<bool> server::ready(std::chrono::milliseconds timeout)
     auto ex = co_await asio::this_coro::executor;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     asio::steady_timer timer(ex, deadline);
-    // Wait for the announcement: set_announced wakes the channel from serve's thread.
-    auto announced = std::make_shared<announce_channel>(ex, 1);
-    bool wait = false;
+    // Wait for the announcement: set_announced wakes the channel from serve's thread. The
+    // channel lives in this frame; the waiter entry is removed before the frame ends.
+    announce_channel announced(ex, 1);
+    std::optional<std::uint64_t> waiter;
     {
         std::lock_guard lock(ready_mutex_);
         if (!announced_)
         {
-            wait = true;
-            ready_waiters_.push_back([announced]
-                                     { announced->try_send(boost::system::error_code{}); });
+            waiter = next_ready_waiter_++;
+            ready_waiters_.emplace(*waiter, [&announced]
+                                   { announced.try_send(boost::system::error_code{}); });
         }
     }
-    if (wait)
-        co_await (announced->async_receive(asio::as_tuple(asio::use_awaitable)) ||
+    struct remove_waiter
+    {
+        server& self;
+        std::optional<std::uint64_t> id;
+        ~remove_waiter()
+        {
+            if (!id)
+                return;
+            std::lock_guard lock(self.ready_mutex_);
+            self.ready_waiters_.erase(*id);
+        }
+    } remove{*this, waiter};
+    if (waiter)
+        co_await (announced.async_receive(asio::as_tuple(asio::use_awaitable)) ||
                   timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     {
         std::lock_guard lock(ready_mutex_);

@@ -18,8 +18,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -181,7 +183,10 @@ private:
     std::mutex ready_mutex_;
     std::condition_variable ready_cv_;
     std::optional<bool> announced_; // true: the line is printed; false: serve failed
-    std::vector<std::function<void()>> ready_waiters_; // woken when announced_ is set
-    bool verified_ = false;                            // a self-check succeeded
+    // The pending `ready()` waits, by id: each is woken (under ready_mutex_) when announced_
+    // is set, and removes itself when it ends, so none outlives its executor's context.
+    std::map<std::uint64_t, std::function<void()>> ready_waiters_;
+    std::uint64_t next_ready_waiter_ = 0;
+    bool verified_ = false; // a self-check succeeded
 };
 } // namespace rpcplugin::plugin
