@@ -731,7 +731,7 @@ TEST_SUITE("http2")
     // a request arriving in between raised the id of the next GOAWAY (terminate), and the
     // client rejected it with PROTOCOL_ERROR.
     TEST_CASE("RFC 9113 section 6.8: a later GOAWAY never raises the last stream id, and a "
-              "request above a queued GOAWAY is refused, not processed")
+              "request above a queued GOAWAY is not processed")
     {
         fixture f;
         f.connect();

@@ -93,13 +93,6 @@ int server_events::on_headers(server_session& s, const nghttp2_frame& frame)
     bool end_stream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     if (frame.headers.cat == NGHTTP2_HCAT_REQUEST)
     {
-        // Above the last stream id of a GOAWAY already queued (nghttp2 ignores such streams
-        // only once the GOAWAY is written): not processed, so the client may retry it.
-        if (frame.hd.stream_id > s.core_->goaway_last_stream_id())
-        {
-            s.reset(frame.hd.stream_id, NGHTTP2_REFUSED_STREAM);
-            return 0;
-        }
         ++s.requests_started_;
         st->observer =
             s.dispatcher_.on_request(s, frame.hd.stream_id, std::move(st->head), end_stream);

@@ -3,7 +3,6 @@
 #include "http2/detail/nv.hpp"
 #include "rpcplugin/http2/error.hpp"
 
-#include <algorithm>
 #include <new>
 
 namespace rpcplugin::http2::detail
@@ -159,21 +158,17 @@ bool session_core::stream_open(std::int32_t id) const noexcept
     return state != NGHTTP2_STREAM_STATE_CLOSED && state != NGHTTP2_STREAM_STATE_IDLE;
 }
 
-// nghttp2 fixes a GOAWAY's last stream id when it is submitted but stops processing new
-// streams only once it is sent: a later GOAWAY would carry a larger id (the fuzz harness's
-// client rejects that with PROTOCOL_ERROR). Each GOAWAY takes the smallest id so far.
 void session_core::submit_goaway(std::uint32_t code, std::string_view debug)
 {
-    goaway_last_ = std::min(goaway_last_, nghttp2_session_get_last_proc_stream_id(session_));
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, goaway_last_, code,
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), code,
                           reinterpret_cast<const uint8_t*>(debug.data()), debug.size());
     notify_write();
 }
 
 void session_core::terminate(std::uint32_t code)
 {
-    goaway_last_ = std::min(goaway_last_, nghttp2_session_get_last_proc_stream_id(session_));
-    nghttp2_session_terminate_session2(session_, goaway_last_, code);
+    nghttp2_session_terminate_session(session_, code);
     notify_write();
 }
 

@@ -144,17 +144,10 @@ public:
 
     // --- connection -----------------------------------------------------------------------
 
-    /** Queues GOAWAY with the last processed stream id, `code` and `debug` data. The last
-        stream id never grows from one GOAWAY to the next (RFC 9113 section 6.8), even when
-        requests were processed between a GOAWAY's submission and its sending. */
+    /** Queues GOAWAY with the last processed stream id, `code` and `debug` data. */
     void submit_goaway(std::uint32_t code, std::string_view debug = {});
-    /** Queues GOAWAY(`code`) and ends the session once it is written (last stream id as
-        `submit_goaway`). */
+    /** Queues GOAWAY(`code`) and ends the session once it is written. */
     void terminate(std::uint32_t code);
-    /** The last stream id of the GOAWAYs queued so far (2^31-1 before any; the shutdown notice does
-       not count): a request on a stream above it must not be processed, since the client may retry
-       it elsewhere. */
-    std::int32_t goaway_last_stream_id() const noexcept { return goaway_last_; }
     bool submit_ping(const std::uint8_t (&opaque)[8]);
 
     // --- the DATA provider ------------------------------------------------------------------
@@ -193,7 +186,6 @@ private:
     rpcplugin::detail::waiter write_signal_;
     boost::system::error_code first_error_;
     bool in_callback_ = false;
-    std::int32_t goaway_last_ = 0x7fffffff;
     direct_data direct_;
 };
 
